@@ -1,0 +1,33 @@
+'use strict';
+// Peer 3: Node `ws`. Every interval one price_update is serialised once and the same string is
+// sent to every client.
+const http = require('http');
+const { WebSocketServer } = require('ws');
+const { PriceFeed, parseArgs, nowMicros, CONNECTED, PONG, isPing } = require('../common/feed');
+
+const args = parseArgs(process.argv, { port: 8000, clientsExpected: 0, intervalMs: 1000, stocks: 50 });
+const feed = new PriceFeed(args.stocks);
+const server = http.createServer((req, res) => { res.writeHead(404); res.end(); });
+const wss = new WebSocketServer({ server, path: '/ws/stock/prices', perMessageDeflate: false });
+
+wss.on('connection', (ws) => {
+  ws.send(CONNECTED);
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary && isPing(data.toString())) ws.send(PONG);
+  });
+  ws.on('error', () => {});
+  if (args.clientsExpected && wss.clients.size === args.clientsExpected) {
+    console.log(`node-ws: ${wss.clients.size} clients connected`);
+  }
+});
+
+setInterval(() => {
+  if (wss.clients.size === 0) return;
+  const ts = nowMicros();
+  const text = JSON.stringify(feed.tick(ts));
+  for (const ws of wss.clients) ws.send(text);
+}, args.intervalMs);
+
+server.listen(args.port, '127.0.0.1', () => {
+  console.log(`node-ws: listening on 127.0.0.1:${args.port}, ws ${require('ws/package.json').version}, node ${process.version}`);
+});
