@@ -72,6 +72,7 @@ static struct {
     int expect_interval_ms;
     const char *label;
     int verbose;
+    int dump;
 } opt = {
     .host = "127.0.0.1", .port = 8000, .path = "/ws/stock/prices", .conns = 1000, .src_ips = 0,
     .concurrency = 200, .connect_timeout = 120, .warmup = 5, .duration = 20, .server_pid = 0,
@@ -329,6 +330,10 @@ static int64_t now_us_for_batch;
 
 static void handle_record(conn_t *c, const char *p, size_t n) {
     int64_t ts;
+    if (opt.dump > 0) {
+        opt.dump--;
+        fprintf(stderr, "[loadclient] conn %u message (%zu bytes): %.*s\n", c->idx, n, (int)n, p);
+    }
     if (!scan_ts(p, n, &ts)) {
         if (!measuring) return;
         win.other_msgs++;
@@ -535,6 +540,7 @@ static void usage(void) {
         "  --updates-per-msg U  count U updates per message instead of counting \"code\" keys\n"
         "  --expect-interval-ms I  publish interval, to report the share of messages delivered\n"
         "  --label TEXT         copied into the JSON result\n"
+        "  --dump N             print the first N messages received to stderr\n"
         "  -v                   progress on stderr\n");
     exit(2);
 }
@@ -556,7 +562,7 @@ int main(int argc, char **argv) {
         {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'}, {"server-pid", 1, 0, 'S'},
         {"send", 1, 0, 'm'}, {"signalr", 0, 0, 'R'}, {"stall", 1, 0, 'k'},
         {"stall-rcvbuf", 1, 0, 'b'}, {"updates-per-msg", 1, 0, 'u'},
-        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"help", 0, 0, 'h'},
+        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
@@ -578,6 +584,7 @@ int main(int argc, char **argv) {
         case 'u': opt.updates_per_msg = atoi(optarg); break;
         case 'i': opt.expect_interval_ms = atoi(optarg); break;
         case 'l': opt.label = optarg; break;
+        case 'D': opt.dump = atoi(optarg); break;
         case 'v': opt.verbose = 1; break;
         default: usage();
         }
