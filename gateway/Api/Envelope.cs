@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace OrleansPrices.Gateway.Api;
+
+/// <summary>The brief's REST envelope: <c>{"code": 200, "message": ..., "data": ...}</c>.</summary>
+public sealed record Envelope<T>(int Code, string Message, T? Data);
+
+public sealed record SignalListData(
+    string? Strategy,
+    IReadOnlyList<SignalRow> Signals,
+    int Count,
+    [property: JsonPropertyName("versions")] IReadOnlyDictionary<string, long> Versions);
+
+/// <summary>One buy signal with its stock's current price (from the gateway's price book).</summary>
+public sealed record SignalRow(
+    string Code,
+    string TsCode,
+    string Name,
+    string Market,
+    string Signal,
+    string SignalReason,
+    string Strategy,
+    decimal VolumeRatio,
+    string Details,
+    DateTimeOffset Since,
+    decimal? Price,
+    decimal? ChangePercent,
+    long? Volume);
+
+public sealed record QuoteListData(IReadOnlyList<QuoteRow> Quotes, int Count);
+
+public sealed record QuoteRow(
+    string Code,
+    string TsCode,
+    string Name,
+    decimal Price,
+    decimal ChangePercent,
+    long Volume,
+    decimal Amount,
+    decimal Open,
+    decimal High,
+    decimal Low,
+    decimal PreClose,
+    decimal Bid,
+    decimal Ask,
+    bool Suspended,
+    DateTimeOffset Time,
+    long Epoch,
+    long Seq);
+
+public sealed record ErrorData(IReadOnlyList<string>? Unknown = null, IReadOnlyList<string>? Known = null);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Envelope<SignalListData>))]
+[JsonSerializable(typeof(Envelope<QuoteListData>))]
+[JsonSerializable(typeof(Envelope<ErrorData>))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Grains;
+using OrleansPrices.Market.Codes;
+using OrleansPrices.Market.Strategies;
+
+namespace OrleansPrices.Gateway.Api;
+
+/// <summary>The brief's REST API: the buy-signal list with current prices, and latest quotes.</summary>
+public static class StocksApi
+{
+    /// <summary>Codes one quotes request may name.</summary>
+    public const int MaxCodesPerRequest = 200;
+
+    public static IEndpointRouteBuilder MapStocksApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/stocks").WithTags("Stocks");
+        api.MapGet("/signal/buy", GetBuySignals)
+            .WithName("GetBuySignals")
+            .WithSummary("Active buy signals with current prices")
+            .WithDescription("The signal list the app shows; prices then arrive over the WebSocket /ws/stock/prices. Without a strategy, the signals of every strategy.");
+        api.MapGet("/quotes", GetQuotes)
+            .WithName("GetQuotes")
+            .WithSummary("Latest quotes of the given codes")
+            .WithDescription("codes: comma-separated Tushare-style (600000.SH) or bare six-digit codes, at most 200.");
+        return app;
+    }
+
+    internal static Results<Ok<Envelope<SignalListData>>, BadRequest<Envelope<ErrorData>>, JsonHttpResult<Envelope<ErrorData>>> GetBuySignals(
+        string? strategy, SignalLists lists, StrategyCatalog strategies, PriceBook book)
+    {
+        IEnumerable<string> names;
+        if (string.IsNullOrWhiteSpace(strategy))
+        {
+            names = strategies.All.Select(s => s.Name);
+        }
+        else if (strategies.TryGet(strategy, out var known))
+        {
+            names = [known.Name];
+        }
+        else
+        {
+            return TypedResults.BadRequest(new Envelope<ErrorData>(400,
+                $"unknown strategy '{strategy}'; known strategies: {strategies.KnownNames}",
+                new ErrorData(Known: [.. strategies.All.Select(s => s.Name)])));
+        }
+
+        if (!lists.Ready)
+        {
+            return TypedResults.Json(new Envelope<ErrorData>(503, "signal lists are loading; retry in a moment", null), statusCode: 503);
+        }
+
+        var rows = new List<SignalRow>();
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!lists.TryGet(name, out var list)) continue;
+            versions[name] = list.Version;
+            foreach (var e in list.Entries)
+            {
+                rows.Add(ToRow(e, book));
+            }
+        }
+        return TypedResults.Ok(new Envelope<SignalListData>(200, "buy signals fetched",
+            new SignalListData(string.IsNullOrWhiteSpace(strategy) ? null : strategy, rows, rows.Count, versions)));
+    }
+
+    private static SignalRow ToRow(SignalEntry e, PriceBook book)
+    {
+        var s = e.Signal;
+        decimal? price = null, change = null;
+        long? volume = null;
+        if (book.TryGet(e.TsCode, out var p))
+        {
+            price = p.Quote.Price;
+            change = p.Quote.ChangePercent;
+            volume = p.Quote.Volume;
+        }
+        return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, s.VolumeRatio, s.Details, s.Since, price, change, volume);
+    }
+
+    internal static async Task<Results<Ok<Envelope<QuoteListData>>, BadRequest<Envelope<ErrorData>>>> GetQuotes(
+        string? codes, StockDirectory directory, PriceBook book, IClusterClient cluster)
+    {
+        var requested = (codes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (requested.Length == 0)
+        {
+            return TypedResults.BadRequest(new Envelope<ErrorData>(400, "name at least one code: ?codes=600000.SH,000001", null));
+        }
+        if (requested.Length > MaxCodesPerRequest)
+        {
+            return TypedResults.BadRequest(new Envelope<ErrorData>(400, $"at most {MaxCodesPerRequest} codes per request", null));
+        }
+
+        var unknown = new List<string>();
+        var valid = new List<string>();
+        foreach (var text in requested)
+        {
+            if (TsCode.TryParse(text, out var code) && directory.TryGet(code.Value, out _)) valid.Add(code.Value);
+            else unknown.Add(text);
+        }
+        if (unknown.Count > 0)
+        {
+            return TypedResults.BadRequest(new Envelope<ErrorData>(400,
+                $"unknown stock codes: {string.Join(", ", unknown)}", new ErrorData(Unknown: unknown)));
+        }
+
+        var rows = await Task.WhenAll(valid.Distinct(StringComparer.Ordinal).Select(async tsCode =>
+        {
+            if (book.TryGet(tsCode, out var held)) return ToQuote(tsCode, held.Quote, held.Epoch, held.Seq);
+            var snapshot = await cluster.GetGrain<IStockGrain>(tsCode).GetSnapshot();
+            return snapshot.Quote is { } q ? ToQuote(tsCode, q, snapshot.Epoch, snapshot.Seq) : null;
+        }));
+        var quotes = rows.OfType<QuoteRow>().ToList();
+        return TypedResults.Ok(new Envelope<QuoteListData>(200, "quotes fetched", new QuoteListData(quotes, quotes.Count)));
+    }
+
+    private static QuoteRow ToQuote(string tsCode, Market.Quotes.Quote q, long epoch, long seq) =>
+        new(tsCode[..6], tsCode, q.Name, q.Price, q.ChangePercent, q.Volume, q.Amount, q.Open, q.High, q.Low, q.PreClose, q.Bid, q.Ask, q.Suspended, q.Time, epoch, seq);
+}

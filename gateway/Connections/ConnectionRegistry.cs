@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using OrleansPrices.Gateway.Hosting;
+
+namespace OrleansPrices.Gateway.Connections;
+
+/// <summary>
+/// The open connections of this gateway: admission (the connection limit), broadcast, and a
+/// once-a-second sweep that aborts connections whose send has been stuck longer than
+/// <see cref="GatewayOptions.SlowConsumerTimeout"/>.
+/// </summary>
+public sealed partial class ConnectionRegistry(
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    GatewayMetrics metrics,
+    ILogger<ConnectionRegistry> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
+    private long _reserved;
+    private long _nextId;
+
+    public int Count => _connections.Count;
+
+    public IEnumerable<ClientConnection> Connections => _connections.Values;
+
+    /// <summary>Reserves a place before the upgrade; false when the gateway is full (answer 503).</summary>
+    public bool TryReserve()
+    {
+        if (Interlocked.Increment(ref _reserved) <= options.Value.MaxConnections) return true;
+        Interlocked.Decrement(ref _reserved);
+        return false;
+    }
+
+    public void Release() => Interlocked.Decrement(ref _reserved);
+
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    public void Add(ClientConnection connection)
+    {
+        _connections[connection.Id] = connection;
+        metrics.Connected();
+    }
+
+    public void Remove(ClientConnection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _)) metrics.Disconnected();
+    }
+
+    /// <summary>Offers a frame to every connection; returns how many were offered it.</summary>
+    public int Broadcast(OutboundFrame frame)
+    {
+        var n = 0;
+        foreach (var (_, connection) in _connections)
+        {
+            connection.Offer(frame);
+            n++;
+        }
+        return n;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                Sweep();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    internal void Sweep()
+    {
+        var limit = options.Value.SlowConsumerTimeout;
+        foreach (var (_, connection) in _connections)
+        {
+            if (!connection.IsStalled(limit)) continue;
+            LogStalled(logger, connection.Id, limit);
+            metrics.ServerClose(4008);
+            connection.Abort();
+        }
+    }
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Connection {ConnectionId} stalled: no send progress for {Limit}; aborted")]
+    private static partial void LogStalled(ILogger logger, long connectionId, TimeSpan limit);
+}

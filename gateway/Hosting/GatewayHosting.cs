@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using OrleansPrices.Gateway.Api;
+using OrleansPrices.Gateway.Connections;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Grains.Hosting;
+using OrleansPrices.Grains.Ingest;
+
+namespace OrleansPrices.Gateway.Hosting;
+
+public static class GatewayHosting
+{
+    /// <summary>
+    /// The gateway with its embedded default: a co-hosted silo on localhost clustering, in-memory
+    /// storage and streams, and the simulated market feeding it.
+    /// </summary>
+    public static WebApplicationBuilder AddPriceGateway(this WebApplicationBuilder builder)
+    {
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(
+                siloPort: builder.Configuration.GetValue("Cluster:SiloPort", 11111),
+                gatewayPort: builder.Configuration.GetValue("Cluster:GatewayPort", 30000));
+            silo.AddPriceGrid(builder.Configuration);
+        });
+        builder.Services.AddPriceGatewayServices();
+        return builder;
+    }
+
+    /// <summary>The gateway's own services, whatever hosts the grains.</summary>
+    public static IServiceCollection AddPriceGatewayServices(this IServiceCollection services)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMarketModel();
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton<BroadcastScope>();
+        services.TryAddSingleton<PriceSubscriptions>();
+        AddHostedSingleton<ConnectionRegistry>(services);
+        AddHostedSingleton<Broadcaster>(services);
+        AddHostedSingleton<SignalLists>(services);
+        AddHostedSingleton<StockDirectory>(services);
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+        });
+        services.AddOpenApi();
+        services.AddProblemDetails();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(GatewayMetrics.MeterName, IngestMetrics.MeterName, "Microsoft.Orleans")
+            .AddAspNetCoreInstrumentation()
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    private static void AddHostedSingleton<T>(IServiceCollection services) where T : class, IHostedService
+    {
+        services.TryAddSingleton<T>();
+        services.AddHostedService(sp => sp.GetRequiredService<T>());
+    }
+
+    public static WebApplication MapPriceGateway(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint();
+        app.MapGet("/healthz", (SignalLists lists) => lists.Ready ? Results.Ok("ok") : Results.StatusCode(503)).ExcludeFromDescription();
+        app.MapStocksApi();
+        app.MapPriceSocket();
+        return app;
+    }
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansPrices.Gateway.Hosting;
+
+/// <summary>The gateway's WebSocket and REST behaviour, bound from <c>Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>WebSocket ping interval (the server's heartbeat), also announced in <c>connected</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A peer that answers no WebSocket ping for this long is closed as dead.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest client message; a bigger one closes the connection with 1009.</summary>
+    [Range(256, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Frames a connection may have waiting; past it, price frames conflate (latest value per stock wins).</summary>
+    [Range(2, 4096)]
+    public int MaxQueuedFrames { get; set; } = 16;
+
+    /// <summary>A connection whose send has not completed for this long is closed as a stalled consumer.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Client messages per second a connection may send (token bucket rate).</summary>
+    [Range(0.1, 10_000)]
+    public double MessagesPerSecond { get; set; } = 10;
+
+    /// <summary>Token bucket size: short bursts above the rate that are still accepted.</summary>
+    [Range(1, 10_000)]
+    public double MessageBurst { get; set; } = 20;
+
+    /// <summary>Messages dropped with <c>rate_limited</c> before the server closes with 1008.</summary>
+    [Range(1, 100_000)]
+    public int MaxRateViolations { get; set; } = 20;
+
+    /// <summary>Open WebSocket connections at most; more are refused with HTTP 503 before the upgrade.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 20_000;
+
+    /// <summary>Deltas arriving within this window go out in one <c>price_update</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often cached signal lists are checked against their grains (streams carry changes in between).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ListReconcileInterval { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Options;
+using OrleansPrices.Gateway.Connections;
+using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Protocol;
+
+namespace OrleansPrices.Gateway.Prices;
+
+/// <summary>
+/// Coalesces the deltas that arrive within <see cref="GatewayOptions.CoalesceWindow"/> into one
+/// <c>price_update</c>, encodes it once and offers the same bytes to every connection. Offering
+/// never waits on a socket: each connection queues (bounded) and sends on its own.
+/// </summary>
+public sealed partial class Broadcaster(
+    PriceBook book,
+    BroadcastScope scope,
+    ConnectionRegistry connections,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    GatewayMetrics metrics,
+    ILogger<Broadcaster> logger) : BackgroundService
+{
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private HashSet<string> _spare = new(StringComparer.Ordinal);
+    private bool _pending;
+    private long _batch;
+
+    /// <summary>The seq of the latest broadcast <c>price_update</c>.</summary>
+    public long CurrentBatch => Volatile.Read(ref _batch);
+
+    /// <summary>A stock's value changed in the book: include it in the next flush.</summary>
+    public void MarkDirty(string tsCode)
+    {
+        bool wake;
+        lock (_gate)
+        {
+            _dirty.Add(tsCode);
+            wake = !_pending;
+            _pending = true;
+        }
+        if (wake) _wake.Release();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var window = options.Value.CoalesceWindow;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await _wake.WaitAsync(stoppingToken);
+            if (window > TimeSpan.Zero) await Task.Delay(window, time, stoppingToken);
+            try
+            {
+                Flush();
+            }
+            catch (Exception ex)
+            {
+                LogFlushFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Encodes the dirty stocks of the broadcast scope into one frame and offers it to every connection.</summary>
+    internal void Flush()
+    {
+        HashSet<string> dirty;
+        lock (_gate)
+        {
+            dirty = _dirty;
+            _dirty = _spare;
+            _pending = false;
+        }
+
+        var codes = scope.Codes;
+        var batch = _batch + 1;
+        var rows = new List<PriceRow>(dirty.Count);
+        var earliest = long.MaxValue;
+        foreach (var code in dirty)
+        {
+            if (!codes.Contains(code) || !book.TryGet(code, out var entry)) continue;
+            rows.Add(new PriceRow(code, entry.Quote));
+            if (entry.PublishedMicros > 0) earliest = Math.Min(earliest, entry.PublishedMicros);
+            book.MarkBatch(code, batch);
+        }
+        dirty.Clear();
+        lock (_gate) _spare = dirty;
+        if (rows.Count == 0) return;
+
+        if (earliest == long.MaxValue) earliest = ServerMessages.UnixMicros(time.GetUtcNow());
+        var frame = OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, batch, earliest), batch);
+        Volatile.Write(ref _batch, batch);
+        connections.Broadcast(frame);
+        metrics.Broadcast(rows.Count);
+    }
+
+    /// <summary>
+    /// For a connection that fell behind: one frame with the latest value of every scoped stock that
+    /// changed after <paramref name="afterBatch"/> (latest wins), or null when nothing did.
+    /// </summary>
+    internal OutboundFrame? CatchUp(long afterBatch)
+    {
+        var current = CurrentBatch;
+        var rows = new List<PriceRow>();
+        var earliest = long.MaxValue;
+        foreach (var code in scope.Codes)
+        {
+            if (!book.TryGet(code, out var entry) || entry.Batch <= afterBatch) continue;
+            rows.Add(new PriceRow(code, entry.Quote));
+            if (entry.PublishedMicros > 0) earliest = Math.Min(earliest, entry.PublishedMicros);
+        }
+        if (rows.Count == 0) return null;
+        if (earliest == long.MaxValue) earliest = ServerMessages.UnixMicros(time.GetUtcNow());
+        return OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, current, earliest), current);
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Error, Message = "Broadcast flush failed")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,39 @@
+namespace OrleansPrices.Gateway.Protocol;
+
+/// <summary>
+/// The <c>code</c> of an <c>{"type": "error"}</c> message. The connection stays open after every
+/// one of these; see docs/protocol.md.
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>The text frame is not valid UTF-8 JSON.</summary>
+    public const string InvalidJson = "invalid_json";
+    /// <summary>Valid JSON, but not an object with a string <c>type</c>.</summary>
+    public const string InvalidMessage = "invalid_message";
+    /// <summary>The <c>type</c> is not one the server knows.</summary>
+    public const string UnknownType = "unknown_type";
+    /// <summary>Binary frames are not part of the protocol.</summary>
+    public const string BinaryNotSupported = "binary_not_supported";
+    /// <summary>Too many messages: this one was dropped. Keep sending this fast and the server closes with 1008.</summary>
+    public const string RateLimited = "rate_limited";
+}
+
+/// <summary>
+/// WebSocket close codes the gateway uses, and whether a client should reconnect after each.
+/// </summary>
+public static class CloseCodes
+{
+    /// <summary>1001: the gateway is shutting down. Reconnect (to another gateway) with backoff.</summary>
+    public const int GoingAway = 1001;
+    /// <summary>1008: the client kept flooding after rate_limited errors. Do not reconnect without fixing the client.</summary>
+    public const int PolicyViolation = 1008;
+    /// <summary>1009: a message over the frame limit (64 KiB). Do not resend it.</summary>
+    public const int MessageTooBig = 1009;
+    /// <summary>1011: an unexpected server error. Reconnect with backoff.</summary>
+    public const int InternalError = 1011;
+    /// <summary>4008: the client read too slowly and fell too far behind. Reconnect; you get fresh values.</summary>
+    public const int SlowConsumer = 4008;
+
+    /// <summary>True when a client should reconnect after this close code.</summary>
+    public static bool ShouldReconnect(int code) => code is GoingAway or InternalError or SlowConsumer or 1000 or 1006;
+}

@@ -1,0 +1,32 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+using OrleansPrices.Market.Quotes;
+
+namespace OrleansPrices.Grains;
+
+/// <summary>
+/// One stock, keyed by ts_code (<c>600000.SH</c>): its latest quote, today's bar and recent daily
+/// bars. Publishes a <see cref="PriceDelta"/> to <see cref="StreamNames.Prices"/> whenever a new
+/// snapshot changes anything, and tells the strategies' SignalListGrains when its signals start or end.
+/// </summary>
+[Alias("OrleansPrices.IStockGrain")]
+public interface IStockGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a new snapshot; returns the published delta's seq, or null when nothing changed.</summary>
+    [Alias("ApplyQuote")]
+    Task<long?> ApplyQuote(Quote quote);
+
+    [ReadOnly, Alias("GetSnapshot")]
+    Task<StockSnapshot> GetSnapshot();
+}
+
+/// <summary>The state a StockGrain serves: everything needed to start following a stock.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansPrices.StockSnapshot")]
+public sealed record StockSnapshot(
+    [property: Id(0)] string TsCode,
+    [property: Id(1)] long Epoch,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] Quote? Quote,
+    [property: Id(4)] DailyBar? Today,
+    [property: Id(5)] ImmutableArray<DailyBar> History,
+    [property: Id(6)] ImmutableArray<string> ActiveSignals);

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansPrices.Market.Quotes;
+using OrleansPrices.Market.Time;
+
+namespace OrleansPrices.Grains.Ingest;
+
+/// <summary>
+/// Polls the quote feed at its cadence while quotes move (auctions and continuous trading) and
+/// hands each new snapshot to its StockGrain with bounded concurrency. Outside trading phases it
+/// does not poll: the grains keep serving the last state. A failing poll is retried with
+/// exponential backoff; the loop never dies on a feed error.
+/// </summary>
+public sealed partial class QuoteIngestService(
+    IGrainFactory grains,
+    IQuoteFeed feed,
+    MarketClock clock,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    IOptions<IngestOptions> options,
+    IngestMetrics metrics,
+    ILogger<QuoteIngestService> logger) : BackgroundService
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Grain calls need the silo up: hosted services start before the host reports started.
+        await WaitForStart(stoppingToken);
+        await grains.GetGrain<IStockDirectoryGrain>(IStockDirectoryGrain.Key).SetUniverse([.. feed.Universe]);
+        LogStarted(logger, feed.Name, feed.Universe.Count, feed.PollInterval);
+
+        var failures = 0;
+        MarketPhase? lastPhase = null;
+        using var timer = new PeriodicTimer(feed.PollInterval, time);
+        do
+        {
+            var status = clock.Now();
+            if (status.Phase != lastPhase)
+            {
+                LogPhase(logger, status.Phase, status.NextOpen);
+                lastPhase = status.Phase;
+            }
+            if (!status.QuotesMove) continue;
+
+            try
+            {
+                await PollOnce(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                metrics.PollFailed();
+                var backoff = Backoff(failures);
+                LogPollFailed(logger, feed.Name, failures, backoff, ex.Message);
+                await Task.Delay(backoff, time, stoppingToken);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One poll: fetch the moved snapshots and apply each to its grain.</summary>
+    internal async Task<int> PollOnce(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var quotes = await feed.PollAsync(cancellationToken);
+        var published = 0;
+        await Parallel.ForEachAsync(
+            quotes,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+            async (quote, _) =>
+            {
+                if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                {
+                    Interlocked.Increment(ref published);
+                }
+            });
+        metrics.Polled(quotes.Count, published, Stopwatch.GetElapsedTime(started));
+        return published;
+    }
+
+    internal TimeSpan Backoff(int failures)
+    {
+        var ms = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxBackoff.TotalMilliseconds));
+    }
+
+    private async Task WaitForStart(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var r1 = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var r2 = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        await started.Task;
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Ingest started: feed {Feed}, {Stocks} stocks, every {Interval}")]
+    private static partial void LogStarted(ILogger logger, string feed, int stocks, TimeSpan interval);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Market phase {Phase}; next open {NextOpen}")]
+    private static partial void LogPhase(ILogger logger, MarketPhase phase, DateTimeOffset? nextOpen);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Feed {Feed} poll failed ({Failures} in a row), retrying in {Backoff}: {Error}")]
+    private static partial void LogPollFailed(ILogger logger, string feed, int failures, TimeSpan backoff, string error);
+}
+
+/// <summary>Ingest counters on the <c>OrleansPrices.Ingest</c> meter.</summary>
+public sealed class IngestMetrics : IDisposable
+{
+    public const string MeterName = "OrleansPrices.Ingest";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _quotes;
+    private readonly Counter<long> _deltas;
+    private readonly Counter<long> _failures;
+    private readonly Histogram<double> _pollSeconds;
+
+    public IngestMetrics()
+    {
+        _quotes = _meter.CreateCounter<long>("orleansprices.ingest.quotes", description: "Snapshots received from the feed");
+        _deltas = _meter.CreateCounter<long>("orleansprices.ingest.deltas", description: "Deltas published by StockGrains");
+        _failures = _meter.CreateCounter<long>("orleansprices.ingest.poll_failures", description: "Failed feed polls");
+        _pollSeconds = _meter.CreateHistogram<double>("orleansprices.ingest.poll_duration", unit: "s");
+    }
+
+    public void Polled(int quotes, int deltas, TimeSpan elapsed)
+    {
+        _quotes.Add(quotes);
+        _deltas.Add(deltas);
+        _pollSeconds.Record(elapsed.TotalSeconds);
+    }
+
+    public void PollFailed() => _failures.Add(1);
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using OrleansPrices.Market.Codes;
+using OrleansPrices.Market.Quotes;
+using OrleansPrices.Market.Strategies;
+using OrleansPrices.Market.Time;
+
+namespace OrleansPrices.Grains.Stocks;
+
+/// <summary>
+/// One stock. Keeps the latest quote, today's bar and recent daily bars; publishes a
+/// <see cref="PriceDelta"/> only when a new snapshot changed something; evaluates every strategy
+/// on its own data and calls the strategy's SignalListGrain only when a signal starts or ends.
+/// </summary>
+public sealed partial class StockGrain(
+    [PersistentState("stock", StreamNames.GridStore)] IPersistentState<StockState> state,
+    IQuoteFeed feed,
+    MarketClock clock,
+    StrategyCatalog strategies,
+    TimeProvider time,
+    IOptions<StockGrainOptions> options,
+    ILogger<StockGrain> logger) : Grain, IStockGrain
+{
+    private readonly StockGrainOptions _options = options.Value;
+    private IAsyncStream<PriceDelta> _stream = null!;
+    private StockInfo? _info;
+    private bool _dirty;
+    private long _lastWriteTicks;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var tsCode = this.GetPrimaryKeyString();
+        _info = TsCode.TryParse(tsCode, out var code) ? new StockInfo(code, tsCode) : null;
+        _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<PriceDelta>(StreamNames.Prices(tsCode));
+
+        var s = state.State;
+        if (!state.RecordExists || !s.Clean)
+        {
+            // History (seq numbers already handed out) may be lost: start a new epoch so receivers
+            // know not to splice old and new sequence numbers together.
+            s.Epoch = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + Random.Shared.Next(1000);
+            s.Seq = 0;
+        }
+        s.Clean = false;
+
+        if (s.History.Count == 0 && _info is not null)
+        {
+            var bars = await feed.GetHistoryAsync(tsCode, _options.HistoryDays, cancellationToken);
+            s.History = [.. bars];
+        }
+        _lastWriteTicks = time.GetTimestamp();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        {
+            state.State.Clean = true;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task<long?> ApplyQuote(Quote quote)
+    {
+        var s = state.State;
+        if (_info is null || !string.Equals(quote.TsCode, _info.TsCode, StringComparison.Ordinal))
+        {
+            LogRejected(logger, this.GetPrimaryKeyString(), quote.TsCode);
+            return null;
+        }
+
+        var status = clock.Now();
+        RollDay(s, status.TradingDay);
+
+        var changed = QuoteDiff.Compare(s.Quote, quote);
+        if (changed == QuoteFields.None) return null;
+
+        s.Quote = quote;
+        s.Today = new DailyBar(status.TradingDay, quote.Open, quote.High, quote.Low, quote.Price, quote.PreClose, quote.Volume, quote.Amount);
+        s.Seq++;
+        _dirty = true;
+        var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixMicros(time.GetUtcNow()));
+        await _stream.OnNextAsync(delta);
+
+        if ((changed & (QuoteFields.Price | QuoteFields.Volume | QuoteFields.Suspended)) != 0)
+        {
+            await EvaluateSignals(s, quote, status);
+        }
+
+        if (time.GetElapsedTime(_lastWriteTicks) >= _options.StateWriteInterval)
+        {
+            await WriteState();
+        }
+        return s.Seq;
+    }
+
+    public Task<StockSnapshot> GetSnapshot()
+    {
+        var s = state.State;
+        return Task.FromResult(new StockSnapshot(
+            this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, s.Today, [.. s.History], [.. s.ActiveSignals]));
+    }
+
+    private void RollDay(StockState s, DateOnly tradingDay)
+    {
+        if (s.Today is { } today && today.TradeDate < tradingDay)
+        {
+            s.History.Add(today);
+            if (s.History.Count > _options.HistoryDays) s.History.RemoveRange(0, s.History.Count - _options.HistoryDays);
+            s.Today = null;
+            _dirty = true;
+        }
+    }
+
+    private async Task EvaluateSignals(StockState s, Quote quote, MarketStatus status)
+    {
+        var info = _info! with { Name = quote.Name };
+        foreach (var strategy in strategies.All)
+        {
+            var active = s.ActiveSignals.Contains(strategy.Name);
+            var signal = strategy.Evaluate(new StrategyInput(info, s.History, quote, status.MinutesTraded, active));
+            if (signal is not null && !active)
+            {
+                s.ActiveSignals.Add(strategy.Name);
+                var entry = new SignalEntry(info.TsCode, quote.Name, info.Code.Exchange.ToString(), signal);
+                await GrainFactory.GetGrain<ISignalListGrain>(strategy.Name).Upsert(entry);
+            }
+            else if (signal is null && active)
+            {
+                s.ActiveSignals.Remove(strategy.Name);
+                await GrainFactory.GetGrain<ISignalListGrain>(strategy.Name).Remove(info.TsCode);
+            }
+        }
+    }
+
+    private async Task WriteState()
+    {
+        if (!_dirty) return;
+        await state.WriteStateAsync();
+        _dirty = false;
+        _lastWriteTicks = time.GetTimestamp();
+    }
+
+    internal static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "StockGrain {GrainKey} rejected a quote for {QuoteCode}")]
+    private static partial void LogRejected(ILogger logger, string grainKey, string quoteCode);
+}

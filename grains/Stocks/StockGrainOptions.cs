@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansPrices.Grains.Stocks;
+
+/// <summary>StockGrain behaviour, bound from <c>Grid:Stocks</c>.</summary>
+public sealed class StockGrainOptions
+{
+    public const string Section = "Grid:Stocks";
+
+    /// <summary>Completed daily bars kept per stock (signals need at least 11 for MA10 crosses).</summary>
+    [Range(11, 1000)]
+    public int HistoryDays { get; set; } = 60;
+
+    /// <summary>
+    /// How often a StockGrain writes its state while quotes flow (always on deactivation).
+    /// A crash loses at most this much, and the grain then starts a new epoch.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan StateWriteInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
