@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -73,11 +74,12 @@ static struct {
     const char *label;
     int verbose;
     int dump;
+    const char *match;
 } opt = {
     .host = "127.0.0.1", .port = 8000, .path = "/ws/stock/prices", .conns = 1000, .src_ips = 0,
     .concurrency = 200, .connect_timeout = 120, .warmup = 5, .duration = 20, .server_pid = 0,
     .send_msg = NULL, .signalr = 0, .stall = 0, .stall_rcvbuf = 4096, .updates_per_msg = 0,
-    .expect_interval_ms = 0, .label = "", .verbose = 0,
+    .expect_interval_ms = 0, .label = "", .verbose = 0, .match = "price_update",
 };
 
 static conn_t *conns;
@@ -334,10 +336,11 @@ static void handle_record(conn_t *c, const char *p, size_t n) {
         opt.dump--;
         fprintf(stderr, "[loadclient] conn %u message (%zu bytes): %.*s\n", c->idx, n, (int)n, p);
     }
-    if (!scan_ts(p, n, &ts)) {
+    size_t head = n < 160 ? n : 160;   /* the type (or SignalR's target) comes first */
+    if ((opt.match[0] && !memmem(p, head, opt.match, strlen(opt.match))) || !scan_ts(p, n, &ts)) {
         if (!measuring) return;
         win.other_msgs++;
-        if (n >= 200) win.no_ts++;              /* a big message without ts: the peer is wrong */
+        if (n >= 200) win.no_ts++;              /* a big message not recognised: the peer is wrong */
         return;
     }
     if (!measuring || c->stalled) return;
@@ -540,6 +543,7 @@ static void usage(void) {
         "  --updates-per-msg U  count U updates per message instead of counting \"code\" keys\n"
         "  --expect-interval-ms I  publish interval, to report the share of messages delivered\n"
         "  --label TEXT         copied into the JSON result\n"
+        "  --match TEXT         a price message has TEXT in its first 160 bytes (price_update; '' = any)\n"
         "  --dump N             print the first N messages received to stderr\n"
         "  -v                   progress on stderr\n");
     exit(2);
@@ -562,7 +566,7 @@ int main(int argc, char **argv) {
         {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'}, {"server-pid", 1, 0, 'S'},
         {"send", 1, 0, 'm'}, {"signalr", 0, 0, 'R'}, {"stall", 1, 0, 'k'},
         {"stall-rcvbuf", 1, 0, 'b'}, {"updates-per-msg", 1, 0, 'u'},
-        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"help", 0, 0, 'h'},
+        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
@@ -584,6 +588,7 @@ int main(int argc, char **argv) {
         case 'u': opt.updates_per_msg = atoi(optarg); break;
         case 'i': opt.expect_interval_ms = atoi(optarg); break;
         case 'l': opt.label = optarg; break;
+        case 'M': opt.match = optarg; break;
         case 'D': opt.dump = atoi(optarg); break;
         case 'v': opt.verbose = 1; break;
         default: usage();
@@ -692,6 +697,12 @@ int main(int argc, char **argv) {
     }
     if (stop_flag && !t_end) die("interrupted");
 
+    /* how much the server managed to push at the stalled clients before it stopped (or blocked) */
+    long long stalled_unread = 0;
+    for (int i = 0; i < opt.conns; i++) {
+        int q = 0;
+        if (conns[i].stalled && conns[i].state == C_OPEN && ioctl(conns[i].fd, FIONREAD, &q) == 0) stalled_unread += q;
+    }
     double window = wall1 - wall0;
     double server_cpu = (m1.ok && m0.ok) ? m1.cpu_s - m0.cpu_s : -1;
     int open_now = st.open;
@@ -703,8 +714,8 @@ int main(int argc, char **argv) {
     fprintf(o, ",\"connect_errors\":%llu,\"upgrade_errors\":%llu,\"closed\":%llu,\"closed_in_window\":%llu",
             (unsigned long long)st.connect_errors, (unsigned long long)st.upgrade_errors,
             (unsigned long long)st.closed, (unsigned long long)(st.closed - closed_at_measure));
-    fprintf(o, ",\"protocol_errors\":%llu,\"stalled\":%d,\"signalr\":%s",
-            (unsigned long long)st.protocol_errors, st.stalled_open, opt.signalr ? "true" : "false");
+    fprintf(o, ",\"protocol_errors\":%llu,\"stalled\":%d,\"stalled_unread_bytes\":%lld,\"signalr\":%s",
+            (unsigned long long)st.protocol_errors, st.stalled_open, stalled_unread, opt.signalr ? "true" : "false");
     fprintf(o, ",\"connect_s\":%.2f,\"warmup_s\":%.1f,\"window_s\":%.2f", t_connected - t0, opt.warmup, window);
     fprintf(o, ",\"msgs\":%llu,\"msgs_per_s\":%.1f,\"updates\":%llu,\"updates_per_s\":%.1f",
             (unsigned long long)win.msgs, (double)win.msgs / window, (unsigned long long)win.updates,

@@ -95,19 +95,43 @@ int scan_ts(const char *p, size_t n, int64_t *ts) {
     return parse_int_at(hit + klen, end, ts);
 }
 
+static int is_code_key(const char *p) { return memcmp(p, "\"code\"", 6) == 0; }
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* A price_update carries one "code" per row: count them 16 bytes at a time (the scalar memmem
+ * loop cost about 2 us per 4.5 KB message, as much as receiving it). */
 uint32_t count_codes(const char *p, size_t n) {
-    static const char key[] = "\"code\"";
-    const size_t klen = sizeof key - 1;
     uint32_t c = 0;
-    const char *end = p + n;
-    while (p < end) {
-        const char *hit = memmem(p, (size_t)(end - p), key, klen);
-        if (!hit) break;
-        c++;
-        p = hit + klen;
+    size_t i = 0;
+    const __m128i quote = _mm_set1_epi8('"'), ch_c = _mm_set1_epi8('c'), ch_e = _mm_set1_epi8('e');
+    for (; i + 16 + 5 <= n; i += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(p + i + 1));
+        __m128i d = _mm_loadu_si128((const __m128i *)(p + i + 4));
+        __m128i e = _mm_loadu_si128((const __m128i *)(p + i + 5));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, quote)) &
+                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, ch_c)) &
+                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, ch_e)) &
+                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(e, quote));
+        while (m) {
+            unsigned bit = (unsigned)__builtin_ctz(m);
+            m &= m - 1;
+            if (is_code_key(p + i + bit)) c++;
+        }
     }
+    for (; i + 6 <= n; i++)
+        if (p[i] == '"' && is_code_key(p + i)) c++;
     return c;
 }
+#else
+uint32_t count_codes(const char *p, size_t n) {
+    uint32_t c = 0;
+    for (size_t i = 0; i + 6 <= n; i++)
+        if (p[i] == '"' && is_code_key(p + i)) c++;
+    return c;
+}
+#endif
 
 size_t split_records(const char *p, size_t n, record_fn fn, void *ctx) {
     size_t start = 0;

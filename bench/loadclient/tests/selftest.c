@@ -87,6 +87,16 @@ static void test_scan(void) {
                      "\"timestamp\":\"2026-11-26T14:30:01.123456+08:00\",\"seq\":123,\"ts\":1764131401123456}";
     CHECK(scan_ts(m, sizeof m - 1, &ts) == 1 && ts == 1764131401123456LL);
     CHECK(count_codes(m, sizeof m - 1) == 2);
+    /* every alignment, near the ends too, and look-alikes that must not count */
+    char buf[200];
+    for (size_t off = 0; off < 40; off++) {
+        memset(buf, 'x', sizeof buf);
+        memcpy(buf + off, "\"code\"", 6);
+        memcpy(buf + 100, "\"ts_code\"\"codes\"\"cod\"", 21);
+        memcpy(buf + sizeof buf - 6, "\"code\"", 6);
+        CHECK(count_codes(buf, sizeof buf) == 2);
+        CHECK(count_codes(buf + off, sizeof buf - off) == 2);
+    }
     const char early[] = "{\"ts\": 42,\"data\":\"................................................................................\"}";
     CHECK(scan_ts(early, sizeof early - 1, &ts) == 1 && ts == 42);
     const char none[] = "{\"type\":\"connected\",\"message\":\"hi\"}";

@@ -7,7 +7,23 @@ const { PriceFeed, parseArgs, nowMicros, CONNECTED, PONG, isPing } = require('..
 
 const args = parseArgs(process.argv, { port: 8000, clientsExpected: 0, intervalMs: 1000, stocks: 50 });
 const feed = new PriceFeed(args.stocks);
-const server = http.createServer((req, res) => { res.writeHead(404); res.end(); });
+
+// A stand-in for the product's REST signal list (GET /api/stocks/signal/buy, the brief's
+// envelope), so bench/rest can be exercised before the gateway serves it. Static JSON.
+const SIGNALS = Buffer.from(JSON.stringify({
+  code: 200,
+  message: 'buy signals fetched',
+  data: { strategy: null, signals: feed.tick(nowMicros()).data.map((r) => ({ ...r, ts_code: r.code, signal: 'buy' })), count: args.stocks },
+}));
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url.split('?')[0] === '/api/stocks/signal/buy') {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': SIGNALS.length });
+    res.end(SIGNALS);
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+});
 const wss = new WebSocketServer({ server, path: '/ws/stock/prices', perMessageDeflate: false });
 
 wss.on('connection', (ws) => {
