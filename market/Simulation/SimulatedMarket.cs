@@ -148,8 +148,9 @@ public sealed class SimulatedMarket : IQuoteFeed
             }
         }
 
+        // A copy: callers keep what they get, and the stock's array must stay immutable.
         var history = stock.History;
-        var bars = history.Length > days ? history[^days..] : history;
+        var bars = history.AsSpan(Math.Max(history.Length - days, 0)).ToArray();
         return ValueTask.FromResult<IReadOnlyList<DailyBar>>(bars);
     }
 

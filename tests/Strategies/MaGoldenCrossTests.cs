@@ -1,3 +1,4 @@
+using OrleansPrices.Market.Quotes;
 using OrleansPrices.Market.Strategies;
 using Xunit;
 using static OrleansPrices.Tests.Strategies.StrategyTestData;
@@ -10,7 +11,7 @@ public sealed class MaGoldenCrossTests
     // Yesterday: MA5 = (10 + 4 × 9.8) ÷ 5 = 9.84 ≤ MA10 = (6 × 10 + 4 × 9.8) ÷ 10 = 9.92.
     // Today at price p: MA5 = (4 × 9.8 + p) ÷ 5, MA10 = (5 × 10 + 4 × 9.8 + p) ÷ 10 = (89.2 + p) ÷ 10.
     // MA5 > MA10 ⇔ 2 × (39.2 + p) > 89.2 + p ⇔ p > 10.80.
-    private static readonly IReadOnlyList<Market.Quotes.DailyBar> Dipped = Bars([10m, 10m, 10m, 10m, 10m, 10m, 9.8m, 9.8m, 9.8m, 9.8m]);
+    private static readonly IReadOnlyList<DailyBar> Dipped = Bars([10m, 10m, 10m, 10m, 10m, 10m, 9.8m, 9.8m, 9.8m, 9.8m]);
 
     private readonly MaGoldenCross _strategy = new();
 

@@ -1,3 +1,4 @@
+using OrleansPrices.Market.Quotes;
 using OrleansPrices.Market.Strategies;
 using Xunit;
 using static OrleansPrices.Tests.Strategies.StrategyTestData;
@@ -7,7 +8,7 @@ namespace OrleansPrices.Tests.Strategies;
 public sealed class VolumeRatioBreakoutTests
 {
     // 5 days × 1,000,000 shares → 4,166.67 shares a minute on average.
-    private static readonly IReadOnlyList<Market.Quotes.DailyBar> History = Bars([10m, 10m, 10m, 10m, 10m]);
+    private static readonly IReadOnlyList<DailyBar> History = Bars([10m, 10m, 10m, 10m, 10m]);
 
     private readonly VolumeRatioBreakout _strategy = new();
 
