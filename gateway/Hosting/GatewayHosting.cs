@@ -23,6 +23,7 @@ public static class GatewayHosting
                 siloPort: builder.Configuration.GetValue("Cluster:SiloPort", 11111),
                 gatewayPort: builder.Configuration.GetValue("Cluster:GatewayPort", 30000));
             silo.AddPriceGrid(builder.Configuration);
+            silo.Services.AddQuoteIngest();
         });
         builder.Services.AddPriceGatewayServices();
         return builder;

@@ -69,7 +69,8 @@ public static class GridHosting
 
     /// <summary>
     /// A silo of the price grid: grains, the price stream provider and grain storage. Clustering
-    /// is chosen by the caller (localhost for the embedded default).
+    /// is chosen by the caller (localhost for the embedded default); the quote feed and its ingest
+    /// are added with <see cref="AddQuoteIngest"/> (StockGrains read history from the feed).
     /// </summary>
     public static ISiloBuilder AddPriceGrid(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -84,7 +85,7 @@ public static class GridHosting
             b.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = streams.PullPeriod));
         });
         silo.Services.AddOptions<StockGrainOptions>().BindConfiguration(StockGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        silo.Services.AddQuoteIngest();
+        silo.Services.AddMarketModel();
         return silo;
     }
 }

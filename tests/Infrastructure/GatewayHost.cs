@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansPrices.Gateway.Hosting;
+
+namespace OrleansPrices.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway (Kestrel on a free loopback port, its co-hosted silo on free ports, the
+/// simulated market) started in-process for end-to-end tests. Settings override appsettings.json;
+/// by default the market is held open, the universe is small and ticks every 100 ms.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayHost(WebApplication app, Uri http)
+    {
+        _app = app;
+        Http = http;
+        WebSocket = new UriBuilder(http) { Scheme = "ws", Path = "/ws/stock/prices" }.Uri;
+    }
+
+    public Uri Http { get; }
+    public Uri WebSocket { get; }
+    public IServiceProvider Services => _app.Services;
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public static readonly IReadOnlyDictionary<string, string?> FastMarket = new Dictionary<string, string?>
+    {
+        ["Market:Clock:AlwaysOpen"] = "true",
+        ["Market:Simulator:UniverseSize"] = "300",
+        ["Market:Simulator:TickInterval"] = "00:00:00.100",
+        ["Gateway:ListReconcileInterval"] = "00:00:01",
+    };
+
+    public static async Task<GatewayHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "OrleansPrices.Gateway",
+            ContentRootPath = RepoPath("gateway"),
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.AddJsonFile(Path.Combine(RepoPath("gateway"), "appsettings.json"), optional: false);
+        var merged = new Dictionary<string, string?>(FastMarket)
+        {
+            ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) merged[k] = v;
+        builder.Configuration.AddInMemoryCollection(merged);
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddFilter(_ => false);
+        builder.AddPriceGateway();
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapPriceGateway();
+        await app.StartAsync();
+        var host = new GatewayHost(app, new Uri($"http://127.0.0.1:{port}"));
+        await host.WaitReady();
+        return host;
+    }
+
+    /// <summary>Waits until the signal lists are loaded and the list has stocks with prices.</summary>
+    private async Task WaitReady()
+    {
+        using var http = new HttpClient { BaseAddress = Http };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+            if (response.StatusCode == HttpStatusCode.OK) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("gateway did not become ready in 60 s");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string RepoPath(string relative)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansPrices.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("OrleansPrices.sln not found above the test binaries"), relative);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
