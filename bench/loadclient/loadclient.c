@@ -69,6 +69,7 @@ static struct {
     int signalr;
     int stall;
     int stall_rcvbuf;
+    int stall_mss;
     int updates_per_msg;
     int expect_interval_ms;
     const char *label;
@@ -78,7 +79,7 @@ static struct {
 } opt = {
     .host = "127.0.0.1", .port = 8000, .path = "/ws/stock/prices", .conns = 1000, .src_ips = 0,
     .concurrency = 200, .connect_timeout = 120, .warmup = 5, .duration = 20, .server_pid = 0,
-    .send_msg = NULL, .signalr = 0, .stall = 0, .stall_rcvbuf = 4096, .updates_per_msg = 0,
+    .send_msg = NULL, .signalr = 0, .stall = 0, .stall_rcvbuf = 4096, .stall_mss = 536, .updates_per_msg = 0,
     .expect_interval_ms = 0, .label = "", .verbose = 0, .match = "price_update",
 };
 
@@ -286,6 +287,11 @@ static void conn_start(conn_t *c) {
     c->stalled = (uint8_t)is_stalled_index(c->idx);
     if (c->stalled && opt.stall_rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.stall_rcvbuf, sizeof opt.stall_rcvbuf);
+    /* A small MSS announced in the SYN keeps the server's kernel send buffer towards this client
+     * small (Linux sizes it from cwnd x MSS: about 2.7 MB with loopback's 64 KB MSS), so the
+     * server's own queueing is reached within seconds, as over a real network. */
+    if (c->stalled && opt.stall_mss > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &opt.stall_mss, sizeof opt.stall_mss);
     if (opt.src_ips > 0) {
         /* Spread connections over 127.0.0.1 .. 127.0.0.K so ephemeral ports do not run short. */
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
@@ -540,6 +546,7 @@ static void usage(void) {
         "  --signalr            speak SignalR's JSON protocol (handshake, 0x1E records, pings)\n"
         "  --stall K            K connections never read after the upgrade (head-of-line test)\n"
         "  --stall-rcvbuf B     SO_RCVBUF of stalled connections (4096)\n"
+        "  --stall-mss M        TCP_MAXSEG announced by stalled connections (536; 0: loopback's)\n"
         "  --updates-per-msg U  count U updates per message instead of counting \"code\" keys\n"
         "  --expect-interval-ms I  publish interval, to report the share of messages delivered\n"
         "  --label TEXT         copied into the JSON result\n"
@@ -565,7 +572,7 @@ int main(int argc, char **argv) {
         {"src-ips", 1, 0, 's'}, {"concurrency", 1, 0, 'c'}, {"connect-timeout", 1, 0, 'T'},
         {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'}, {"server-pid", 1, 0, 'S'},
         {"send", 1, 0, 'm'}, {"signalr", 0, 0, 'R'}, {"stall", 1, 0, 'k'},
-        {"stall-rcvbuf", 1, 0, 'b'}, {"updates-per-msg", 1, 0, 'u'},
+        {"stall-rcvbuf", 1, 0, 'b'}, {"stall-mss", 1, 0, 'x'}, {"updates-per-msg", 1, 0, 'u'},
         {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
@@ -585,6 +592,7 @@ int main(int argc, char **argv) {
         case 'R': opt.signalr = 1; break;
         case 'k': opt.stall = atoi(optarg); break;
         case 'b': opt.stall_rcvbuf = atoi(optarg); break;
+        case 'x': opt.stall_mss = atoi(optarg); break;
         case 'u': opt.updates_per_msg = atoi(optarg); break;
         case 'i': opt.expect_interval_ms = atoi(optarg); break;
         case 'l': opt.label = optarg; break;
