@@ -89,10 +89,17 @@
   /** "2026-11-26T14:30:01.123456+08:00" -> "14:30:01" (Beijing time as sent). */
   function fmtServerTime(iso) {
     const m = typeof iso === 'string' && /T(\d{2}:\d{2}:\d{2})/.exec(iso);
-    return m ? m[1] : new Date().toLocaleTimeString('zh-CN', { hour12: false });
+    return m ? m[1] : beijingTime();
   }
 
-  const localTime = () => new Date().toLocaleTimeString('zh-CN', { hour12: false });
+  /** Now, in Beijing time like the server's timestamps (the browser may sit in another zone). */
+  function beijingTime() {
+    try {
+      return new Date().toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+    } catch {
+      return new Date().toLocaleTimeString('zh-CN', { hour12: false });
+    }
+  }
 
   // ---------------------------------------------------------------- colours
 
@@ -321,7 +328,7 @@
         ui.table.dataset.state = 'ready';
         ui.table.dataset.fetches = String(state.fetches);
         ui.table.dataset.versions = JSON.stringify(body.data.versions ?? {});
-        ui.listUpdated.textContent = localTime();
+        ui.listUpdated.textContent = beijingTime();
         ui.listUpdated.title = `fetched (${why})`;
       }
     } catch (e) {
