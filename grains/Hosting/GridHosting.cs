@@ -42,13 +42,8 @@ public static class GridHosting
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<MarketClockOptions>().BindConfiguration(MarketClockOptions.Section).ValidateOnStart();
-        services.TryAddSingleton(sp =>
-        {
-            var calendar = TradingCalendar.LoadEmbedded(sp.GetRequiredService<ILoggerFactory>().CreateLogger<TradingCalendar>());
-            var extra = sp.GetRequiredService<IOptions<MarketClockOptions>>().Value.ExtraTradingDaysFile;
-            if (!string.IsNullOrWhiteSpace(extra)) calendar.LoadFile(extra);
-            return calendar;
-        });
+        // MarketClock loads Market:Clock:ExtraTradingDaysFile (next year's list) into this calendar.
+        services.TryAddSingleton(sp => TradingCalendar.LoadEmbedded(sp.GetRequiredService<ILoggerFactory>().CreateLogger<TradingCalendar>()));
         services.TryAddSingleton<MarketClock>();
         services.TryAddSingleton(PriceLimitRules.Default);
         services.TryAddSingleton(StrategyCatalog.Default);

@@ -35,6 +35,7 @@ public sealed partial class QuoteIngestService(
         LogStarted(logger, feed.Name, feed.Universe.Count, feed.PollInterval);
 
         var failures = 0;
+        var seeded = false;
         MarketPhase? lastPhase = null;
         using var timer = new PeriodicTimer(feed.PollInterval, time);
         do
@@ -45,11 +46,14 @@ public sealed partial class QuoteIngestService(
                 LogPhase(logger, status.Phase, status.NextOpen);
                 lastPhase = status.Phase;
             }
-            if (!status.QuotesMove) continue;
+            // Outside trading phases nothing is polled and the grains serve the last state; a
+            // process started while the market is closed polls once so there is a last state.
+            if (!status.QuotesMove && seeded) continue;
 
             try
             {
                 await PollOnce(stoppingToken);
+                seeded = true;
                 failures = 0;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

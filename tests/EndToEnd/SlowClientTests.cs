@@ -1,0 +1,90 @@
+using System.Net.Sockets;
+using System.Text;
+using OrleansPrices.Gateway.Connections;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansPrices.Tests.EndToEnd;
+
+/// <summary>
+/// One client stops reading while another keeps going: the reader gets every broadcast in order
+/// with no gap, the stalled one's server-side queue stays within its bound (later frames are
+/// conflated, not queued) and, after the slow-consumer timeout, it is disconnected.
+/// </summary>
+public sealed class SlowClientTests
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_neither_delays_others_nor_grows_memory()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            // Many breakouts: a long signal list makes big frames, so the stalled socket fills in seconds.
+            ["Market:Simulator:UniverseSize"] = "600",
+            ["Market:Simulator:BreakoutFraction"] = "0.5",
+            ["Gateway:MaxQueuedFrames"] = "4",
+            ["Gateway:SlowConsumerTimeout"] = "00:00:03",
+        });
+        var registry = host.Get<ConnectionRegistry>();
+        var broadcaster = host.Get<Broadcaster>();
+
+        await using var reader = await TestSocket.ConnectAsync(host.WebSocket);
+        await reader.Next("connected");
+        using var stalled = await StalledClient.ConnectAsync(host.Http);
+
+        // Wait until the stalled connection's socket buffers are full and it is skipping frames.
+        ClientConnection? victim = null;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            victim = registry.Connections.SingleOrDefault(c => c.SkippedFrames > 0);
+            if (victim is not null) break;
+            Assert.All(registry.Connections, c => Assert.InRange(c.QueuedFrames, 0, 4));
+            await Task.Delay(50);
+        }
+        Assert.NotNull(victim);
+        Assert.InRange(victim.QueuedFrames, 0, 4);
+        Assert.True(victim.Lagging);
+
+        // The reader has had every broadcast so far, in order, without a gap.
+        var seqs = new List<long>();
+        var until = broadcaster.CurrentBatch + 5;
+        while (seqs.Count == 0 || seqs[^1] < until)
+        {
+            var m = await reader.Next("price_update");
+            seqs.Add(m.GetProperty("seq").GetInt64());
+        }
+        Assert.Equal(Enumerable.Range((int)seqs[0], seqs.Count).Select(i => (long)i), seqs);
+
+        // Past the slow-consumer timeout the stalled connection is gone; the reader is not.
+        deadline = DateTime.UtcNow.AddSeconds(15);
+        while (registry.Connections.Any(c => c.Id == victim.Id) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.DoesNotContain(registry.Connections, c => c.Id == victim.Id);
+        Assert.Single(registry.Connections);
+        await reader.SendText("{\"type\":\"ping\"}");
+        await reader.Next("pong");
+    }
+
+    /// <summary>A WebSocket client that completes the upgrade and then never reads again.</summary>
+    private sealed class StalledClient : IDisposable
+    {
+        private readonly Socket _socket;
+
+        private StalledClient(Socket socket) => _socket = socket;
+
+        public static async Task<StalledClient> ConnectAsync(Uri http)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+            await socket.ConnectAsync(http.Host, http.Port);
+            var request = $"GET /ws/stock/prices HTTP/1.1\r\nHost: {http.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+            var buffer = new byte[1024];
+            var n = await socket.ReceiveAsync(buffer);
+            Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
+            return new StalledClient(socket);
+        }
+
+        public void Dispose() => _socket.Dispose();
+    }
+}
