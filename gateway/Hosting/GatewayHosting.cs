@@ -32,14 +32,9 @@ public static class GatewayHosting
     /// <summary>The gateway's own services, whatever hosts the grains.</summary>
     public static IServiceCollection AddPriceGatewayServices(this IServiceCollection services)
     {
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddPriceFanOut();
         services.AddMarketModel();
-        services.TryAddSingleton<GatewayMetrics>();
-        services.TryAddSingleton<PriceBook>();
-        services.TryAddSingleton<BroadcastScope>();
         services.TryAddSingleton<PriceSubscriptions>();
-        AddHostedSingleton<ConnectionRegistry>(services);
-        AddHostedSingleton<Broadcaster>(services);
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);
 
@@ -54,6 +49,22 @@ public static class GatewayHosting
             .AddMeter(GatewayMetrics.MeterName, IngestMetrics.MeterName, "Microsoft.Orleans")
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>
+    /// The WebSocket fan-out alone: price book, broadcast scope, broadcaster and connections. What
+    /// feeds the book is the caller's (the Orleans stream subscriptions, or a benchmark's direct feed).
+    /// </summary>
+    public static IServiceCollection AddPriceFanOut(this IServiceCollection services)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton<BroadcastScope>();
+        AddHostedSingleton<ConnectionRegistry>(services);
+        AddHostedSingleton<Broadcaster>(services);
         return services;
     }
 

@@ -1,0 +1,16 @@
+using OrleansPrices.Bench.FanOutHost;
+using OrleansPrices.Gateway.Api;
+using OrleansPrices.Gateway.Hosting;
+
+// The gateway's own fan-out (PriceBook → Broadcaster → ClientConnection, /ws/stock/prices) with
+// its quotes fed straight in: what the WebSocket side costs without the grains and the stream hop.
+//   --Feed:Stocks=50 --Feed:IntervalMs=1000 --Urls=http://127.0.0.1:9006
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddPriceFanOut();
+builder.Services.AddHostedService<DirectFeed>();
+
+var app = builder.Build();
+app.UseWebSockets();
+app.MapPriceSocket();
+app.Run();
