@@ -75,10 +75,13 @@ setup() {
     (cd "$BENCH/${p%%:*}" && flock "$BUILD_LOCK" dotnet build -c Release -nologo -v q -clp:ErrorsOnly) >/dev/null \
       || { log "build of bench/${p%%:*} failed"; exit 1; }
   done
-  if [ "$BUILD_GATEWAY" = 1 ] && [ -f "$ROOT/gateway/gateway.csproj" ]; then
-    log "dotnet build -c Release gateway/"
-    (cd "$ROOT/gateway" && flock "$BUILD_LOCK" dotnet build -c Release -nologo -v q -clp:ErrorsOnly) >/dev/null \
-      || log "gateway build failed: its targets will be skipped"
+  if [ "$BUILD_GATEWAY" = 1 ]; then
+    for p in gateway bench/fanout-host; do
+      [ -d "$ROOT/$p" ] || continue
+      log "dotnet build -c Release $p/"
+      (cd "$ROOT/$p" && flock "$BUILD_LOCK" dotnet build -c Release -nologo -v q -clp:ErrorsOnly) >/dev/null \
+        || log "build of $p failed: its target will be skipped"
+    done
   fi
 }
 
@@ -96,6 +99,8 @@ raise_nofile() {
 # ---- targets -------------------------------------------------------------------------------
 ALL_TARGETS=(uws node-ws brief-csharp signalr gateway-fanout gateway-grains)
 
+FANOUT_DLL="$BENCH/fanout-host/bin/Release/net10.0/OrleansPrices.FanOutHost.dll"
+
 # Prints the command line that starts TARGET on PORT publishing every INTERVAL ms, or nothing and
 # a reason on stderr when the target cannot run here.
 target_cmd() {
@@ -106,28 +111,44 @@ target_cmd() {
     node-ws) echo "node $BENCH/peers/node-ws/server.js $peer_args" ;;
     brief-csharp) echo "dotnet $BENCH/peers/brief-csharp/bin/Release/net10.0/BriefCsharpPeer.dll $peer_args" ;;
     signalr) echo "dotnet $BENCH/peers/signalr/bin/Release/net10.0/SignalRPeer.dll $peer_args" ;;
-    gateway-grains|gateway-fanout)
+    gateway-fanout)
+      # The gateway's fan-out fed straight in: bench/fanout-host (AddPriceFanOut + a direct feed),
+      # else the gateway itself if it grew a Gateway:Bench:DirectFeed switch.
+      if [ -f "$FANOUT_DLL" ]; then
+        echo "dotnet $FANOUT_DLL --Urls=http://127.0.0.1:$port --Feed:Stocks=50 --Feed:IntervalMs=$interval"
+      elif [ -f "$GATEWAY_DLL" ] && grep -q DirectFeed "$GATEWAY_DLL"; then
+        echo "dotnet $GATEWAY_DLL --Urls=http://127.0.0.1:$port"
+      else
+        echo "binary missing: ${FANOUT_DLL#"$ROOT"/} (build it: bench/run.sh --build-gateway)" >&2
+        return 1
+      fi ;;
+    gateway-grains)
       if [ ! -f "$GATEWAY_DLL" ]; then
         echo "binary missing: ${GATEWAY_DLL#"$ROOT"/} (build it: bench/run.sh --build-gateway, or flock $BUILD_LOCK dotnet build -c Release gateway/gateway.csproj)" >&2
         return 1
       fi
-      echo "dotnet $GATEWAY_DLL" ;;
+      echo "dotnet $GATEWAY_DLL --Urls=http://127.0.0.1:$port" ;;
     *) echo "unknown target $t" >&2; return 1 ;;
   esac
 }
 
-# Environment for TARGET (KEY=VALUE words).
+# Environment for TARGET (KEY=VALUE words). Silo ports move with the run (below the ephemeral
+# range) so a developer's own silo on 11111/30000 does not collide; logging is kept to warnings.
 target_env() {
   local t=$1 port=$2 interval=$3
-  local tick
+  local tick quiet cluster
   tick=$(awk -v ms="$interval" 'BEGIN { s = ms / 1000; printf "%02d:%02d:%06.3f", int(s / 3600), int(s % 3600 / 60), s - 60 * int(s / 60) }')
+  quiet="Logging__LogLevel__Default=Warning Logging__LogLevel__Polly=Warning Logging__LogLevel__Orleans=Warning"
+  cluster="Cluster__SiloPort=$((port + 2000)) Cluster__GatewayPort=$((port + 4000))"
   case "$t" in
     gateway-grains)
-      echo "Gateway__Urls=http://127.0.0.1:$port Market__Simulator__UniverseSize=${BENCH_UNIVERSE:-50}" \
-           "Market__Simulator__TickInterval=$tick Market__Clock__AlwaysOpen=true" ;;
+      echo "Gateway__Urls=http://127.0.0.1:$port Urls=http://127.0.0.1:$port $quiet $cluster" \
+           "Market__Simulator__UniverseSize=${BENCH_UNIVERSE:-50} Market__Simulator__TickInterval=$tick" \
+           "Market__Clock__AlwaysOpen=true" ;;
     gateway-fanout)
-      echo "Gateway__Urls=http://127.0.0.1:$port Gateway__Bench__DirectFeed=true Gateway__Bench__Stocks=50" \
-           "Gateway__Bench__IntervalMs=$interval Market__Clock__AlwaysOpen=true" ;;
+      echo "Gateway__Urls=http://127.0.0.1:$port Urls=http://127.0.0.1:$port $quiet $cluster" \
+           "Gateway__Bench__DirectFeed=true Gateway__Bench__Stocks=50 Gateway__Bench__IntervalMs=$interval" \
+           "Market__Clock__AlwaysOpen=true" ;;
     *) echo "" ;;
   esac
 }
@@ -214,7 +235,7 @@ run_one() {  # target workload-spec
   [ "$conns" -gt 5000 ] && src_ips=4
   log "run  $label: $conns clients, every ${interval} ms, stall $stall, warm-up ${warm}s, window ${dur}s"
   if taskset -c "$CLIENT_CPU" "$BENCH/loadclient/loadclient" --port "$port" --conns "$conns" \
-       --src-ips "$src_ips" --warmup "$warm" --duration "$dur" --server-pid "$pid" \
+       --src-ips "$src_ips" --connect-timeout 60 --warmup "$warm" --duration "$dur" --server-pid "$pid" \
        --expect-interval-ms "$interval" --label "$label" "${extra[@]}" >"$out.tmp" 2>"$out.err"; then
     mv "$out.tmp" "$out"
     rm -f "$out.err"
@@ -241,7 +262,8 @@ run_rest() {
   if [ -f "$GATEWAY_DLL" ]; then
     target=gateway-grains
     cmd="dotnet $GATEWAY_DLL"
-    env_words="Gateway__Urls=http://127.0.0.1:$port Market__Simulator__UniverseSize=5000 Market__Simulator__TickInterval=00:00:01 Market__Clock__AlwaysOpen=true"
+    cmd="$cmd --Urls=http://127.0.0.1:$port"
+    env_words="$(target_env gateway-grains "$port" 1000) Market__Simulator__UniverseSize=5000"
   else
     target=stand-in-node
     cmd="node $BENCH/peers/node-ws/server.js --port $port --interval-ms 600000"

@@ -128,10 +128,11 @@ internal sealed class PricePublisher(PeerArgs peer, ConnectionManager manager) :
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var feed = new PriceFeed(peer.Stocks);
+        var gate = new PublishGate(peer.ClientsExpected, TimeProvider.System);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(peer.IntervalMs));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (manager.Count == 0)
+            if (manager.Count == 0 || !gate.IsOpen(manager.Count))
             {
                 continue;
             }

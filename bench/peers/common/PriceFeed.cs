@@ -98,6 +98,31 @@ public sealed class PriceFeed
     }
 }
 
+/// <summary>
+/// Holds publishing back until the expected clients have connected (or 30 s after the first one),
+/// so a slow connect phase is not mixed into the measurement. Always open when none are expected.
+/// </summary>
+public sealed class PublishGate(int expected, TimeProvider time)
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    private bool open = expected <= 0;
+    private long firstSeen;
+
+    public bool IsOpen(int connected)
+    {
+        if (open)
+        {
+            return true;
+        }
+        if (connected > 0 && firstSeen == 0)
+        {
+            firstSeen = time.GetTimestamp();
+        }
+        open = connected >= expected || (firstSeen != 0 && time.GetElapsedTime(firstSeen) >= Grace);
+        return open;
+    }
+}
+
 /// <summary>The peers' command line: --port, --clients-expected, --interval-ms, --stocks.</summary>
 public sealed record PeerArgs(int Port, int ClientsExpected, int IntervalMs, int Stocks)
 {

@@ -74,6 +74,19 @@ class PriceFeed {
   }
 }
 
+// Returns a function that says whether to publish: once `expected` clients have connected, or
+// 30 s after the first one did; always when expected is 0.
+function publishGate(expected, count, graceMs = 30000) {
+  let open = !expected, firstSeen = 0;
+  return () => {
+    if (open) return true;
+    const n = count();
+    if (n > 0 && !firstSeen) firstSeen = Date.now();
+    open = n >= expected || (firstSeen > 0 && Date.now() - firstSeen >= graceMs);
+    return open;
+  };
+}
+
 const CONNECTED = JSON.stringify({ type: 'connected', message: 'WebSocket connected' });
 const PONG = JSON.stringify({ type: 'pong' });
 
@@ -81,4 +94,4 @@ function isPing(text) {
   try { return JSON.parse(text).type === 'ping'; } catch { return false; }
 }
 
-module.exports = { PriceFeed, parseArgs, nowMicros, isoShanghai, CONNECTED, PONG, isPing };
+module.exports = { PriceFeed, parseArgs, nowMicros, isoShanghai, publishGate, CONNECTED, PONG, isPing };

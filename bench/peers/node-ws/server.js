@@ -3,7 +3,7 @@
 // sent to every client.
 const http = require('http');
 const { WebSocketServer } = require('ws');
-const { PriceFeed, parseArgs, nowMicros, CONNECTED, PONG, isPing } = require('../common/feed');
+const { PriceFeed, parseArgs, nowMicros, publishGate, CONNECTED, PONG, isPing } = require('../common/feed');
 
 const args = parseArgs(process.argv, { port: 8000, clientsExpected: 0, intervalMs: 1000, stocks: 50 });
 const feed = new PriceFeed(args.stocks);
@@ -37,8 +37,11 @@ wss.on('connection', (ws) => {
   }
 });
 
+// With --clients-expected, publishing starts once they are all connected (or 30 s after the first
+// one), so a slow connect phase is not mixed into the measurement.
+const gate = publishGate(args.clientsExpected, () => wss.clients.size);
 setInterval(() => {
-  if (wss.clients.size === 0) return;
+  if (wss.clients.size === 0 || !gate()) return;
   const ts = nowMicros();
   const text = JSON.stringify(feed.tick(ts));
   for (const ws of wss.clients) ws.send(text);

@@ -60,10 +60,11 @@ internal sealed class PricePublisher(PeerArgs peer, ClientCount clients, IHubCon
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var feed = new PriceFeed(peer.Stocks);
+        var gate = new PublishGate(peer.ClientsExpected, TimeProvider.System);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(peer.IntervalMs));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (clients.Value == 0)
+            if (clients.Value == 0 || !gate.IsOpen(clients.Value))
             {
                 continue;
             }

@@ -2,7 +2,7 @@
 // Peer 4: uWebSockets.js pub/sub. Every client subscribes to one topic; every interval one
 // price_update is serialised once and published to it.
 const uWS = require('@trufflesuite/uws-js-unofficial');
-const { PriceFeed, parseArgs, nowMicros, CONNECTED, PONG, isPing } = require('../common/feed');
+const { PriceFeed, parseArgs, nowMicros, publishGate, CONNECTED, PONG, isPing } = require('../common/feed');
 
 const args = parseArgs(process.argv, { port: 8000, clientsExpected: 0, intervalMs: 1000, stocks: 50 });
 const feed = new PriceFeed(args.stocks);
@@ -27,8 +27,10 @@ const app = uWS.App().ws('/ws/stock/prices', {
   close: () => { clients--; },
 });
 
+// With --clients-expected, publishing starts once they are all connected (or 30 s after the first).
+const gate = publishGate(args.clientsExpected, () => clients);
 setInterval(() => {
-  if (clients === 0) return;
+  if (clients === 0 || !gate()) return;
   const ts = nowMicros();
   app.publish(TOPIC, JSON.stringify(feed.tick(ts)), false);
 }, args.intervalMs);
