@@ -16,4 +16,4 @@ for a in "$@"; do
 done
 
 dotnet build gateway -c Release -v quiet -nologo
-exec dotnet gateway/bin/Release/net10.0/OrleansPrices.Gateway.dll --contentRoot gateway "${args[@]}"
+exec dotnet gateway/bin/Release/net10.0/OrleansPrices.Gateway.dll --contentRoot "$PWD/gateway" "${args[@]}"

@@ -48,9 +48,11 @@ public sealed record QuoteRow(
     long Epoch,
     long Seq);
 
-public sealed record ErrorData(IReadOnlyList<string>? Unknown = null, IReadOnlyList<string>? Known = null);
+public sealed record ErrorData(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unknown = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Known = null);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(Envelope<SignalListData>))]
 [JsonSerializable(typeof(Envelope<QuoteListData>))]
 [JsonSerializable(typeof(Envelope<ErrorData>))]

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Grains;
 using OrleansPrices.Market.Codes;
+using OrleansPrices.Market.Quotes;
 using OrleansPrices.Market.Strategies;
 
 namespace OrleansPrices.Gateway.Api;
@@ -16,6 +18,9 @@ public static class StocksApi
     {
         var api = app.MapGroup("/api/stocks").WithTags("Stocks");
         api.MapGet("/signal/buy", GetBuySignals)
+            .Produces<Envelope<SignalListData>>(StatusCodes.Status200OK)
+            .Produces<Envelope<ErrorData>>(StatusCodes.Status400BadRequest)
+            .Produces<Envelope<ErrorData>>(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetBuySignals")
             .WithSummary("Active buy signals with current prices")
             .WithDescription("The signal list the app shows; prices then arrive over the WebSocket /ws/stock/prices. Without a strategy, the signals of every strategy.");
@@ -26,43 +31,44 @@ public static class StocksApi
         return app;
     }
 
-    internal static Results<Ok<Envelope<SignalListData>>, BadRequest<Envelope<ErrorData>>, JsonHttpResult<Envelope<ErrorData>>> GetBuySignals(
-        string? strategy, SignalLists lists, StrategyCatalog strategies, PriceBook book)
+    internal static IResult GetBuySignals(
+        string? strategy, SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, SignalListResponses responses)
     {
-        IEnumerable<string> names;
-        if (string.IsNullOrWhiteSpace(strategy))
-        {
-            names = strategies.All.Select(s => s.Name);
-        }
-        else if (strategies.TryGet(strategy, out var known))
-        {
-            names = [known.Name];
-        }
-        else
+        IStrategy? only = null;
+        if (!string.IsNullOrWhiteSpace(strategy) && !strategies.TryGet(strategy, out only))
         {
             return TypedResults.BadRequest(new Envelope<ErrorData>(400,
                 $"unknown strategy '{strategy}'; known strategies: {strategies.KnownNames}",
                 new ErrorData(Known: [.. strategies.All.Select(s => s.Name)])));
         }
-
         if (!lists.Ready)
         {
             return TypedResults.Json(new Envelope<ErrorData>(503, "signal lists are loading; retry in a moment", null), statusCode: 503);
         }
 
-        var rows = new List<SignalRow>();
+        // The body changes only when a list changes or a listed stock's price is broadcast: serve
+        // the bytes encoded for the current (list versions, broadcast seq) and re-encode otherwise.
+        IReadOnlyList<string> names = only is null ? [.. strategies.All.Select(s => s.Name)] : [only.Name];
+        var key = only?.Name ?? "";
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (!lists.TryGet(name, out var list)) continue;
-            versions[name] = list.Version;
-            foreach (var e in list.Entries)
-            {
-                rows.Add(ToRow(e, book));
-            }
+            if (lists.TryGet(name, out var list)) versions[name] = list.Version;
         }
-        return TypedResults.Ok(new Envelope<SignalListData>(200, "buy signals fetched",
-            new SignalListData(string.IsNullOrWhiteSpace(strategy) ? null : strategy, rows, rows.Count, versions)));
+        var batch = broadcaster.CurrentBatch;
+        var body = responses.GetOrBuild(key, versions, batch, () =>
+        {
+            var rows = new List<SignalRow>();
+            foreach (var name in names)
+            {
+                if (!lists.TryGet(name, out var list)) continue;
+                foreach (var e in list.Entries) rows.Add(ToRow(e, book));
+            }
+            return JsonSerializer.SerializeToUtf8Bytes(
+                new Envelope<SignalListData>(200, "buy signals fetched", new SignalListData(only?.Name, rows, rows.Count, versions)),
+                ApiJsonContext.Default.EnvelopeSignalListData);
+        });
+        return TypedResults.Bytes(body, "application/json; charset=utf-8");
     }
 
     private static SignalRow ToRow(SignalEntry e, PriceBook book)
@@ -72,11 +78,11 @@ public static class StocksApi
         long? volume = null;
         if (book.TryGet(e.TsCode, out var p))
         {
-            price = p.Quote.Price;
-            change = p.Quote.ChangePercent;
+            price = Money.TwoDecimals(p.Quote.Price);
+            change = Money.TwoDecimals(p.Quote.ChangePercent);
             volume = p.Quote.Volume;
         }
-        return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, s.VolumeRatio, s.Details, s.Since, price, change, volume);
+        return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, Money.TwoDecimals(s.VolumeRatio), s.Details, s.Since, price, change, volume);
     }
 
     internal static async Task<Results<Ok<Envelope<QuoteListData>>, BadRequest<Envelope<ErrorData>>>> GetQuotes(
@@ -90,6 +96,11 @@ public static class StocksApi
         if (requested.Length > MaxCodesPerRequest)
         {
             return TypedResults.BadRequest(new Envelope<ErrorData>(400, $"at most {MaxCodesPerRequest} codes per request", null));
+        }
+
+        if (directory.Count == 0)
+        {
+            return TypedResults.BadRequest(new Envelope<ErrorData>(503, "the stock directory is loading; retry in a moment", null));
         }
 
         var unknown = new List<string>();
@@ -115,6 +126,8 @@ public static class StocksApi
         return TypedResults.Ok(new Envelope<QuoteListData>(200, "quotes fetched", new QuoteListData(quotes, quotes.Count)));
     }
 
-    private static QuoteRow ToQuote(string tsCode, Market.Quotes.Quote q, long epoch, long seq) =>
-        new(tsCode[..6], tsCode, q.Name, q.Price, q.ChangePercent, q.Volume, q.Amount, q.Open, q.High, q.Low, q.PreClose, q.Bid, q.Ask, q.Suspended, q.Time, epoch, seq);
+    private static QuoteRow ToQuote(string tsCode, Quote q, long epoch, long seq) =>
+        new(tsCode[..6], tsCode, q.Name, Money.TwoDecimals(q.Price), Money.TwoDecimals(q.ChangePercent), q.Volume, Money.TwoDecimals(q.Amount),
+            Money.TwoDecimals(q.Open), Money.TwoDecimals(q.High), Money.TwoDecimals(q.Low), Money.TwoDecimals(q.PreClose),
+            Money.TwoDecimals(q.Bid), Money.TwoDecimals(q.Ask), q.Suspended, q.Time, epoch, seq);
 }

@@ -35,6 +35,7 @@ public static class GatewayHosting
         services.AddPriceFanOut();
         services.AddMarketModel();
         services.TryAddSingleton<PriceSubscriptions>();
+        services.TryAddSingleton<SignalListResponses>();
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);
 
@@ -76,12 +77,19 @@ public static class GatewayHosting
 
     public static WebApplication MapPriceGateway(this WebApplication app)
     {
+        // Unexpected errors answer in the brief's envelope, without details (they go to the log).
+        app.UseExceptionHandler(error => error.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return context.Response.WriteAsJsonAsync(new Envelope<ErrorData>(500, "internal server error", null), ApiJsonContext.Default.EnvelopeErrorData);
+        }));
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint();
-        app.MapGet("/healthz", (SignalLists lists) => lists.Ready ? Results.Ok("ok") : Results.StatusCode(503)).ExcludeFromDescription();
+        app.MapGet("/healthz", (SignalLists lists, StockDirectory directory) =>
+            lists.Ready && directory.Count > 0 ? Results.Ok("ok") : Results.StatusCode(503)).ExcludeFromDescription();
         app.MapStocksApi();
         app.MapPriceSocket();
         return app;

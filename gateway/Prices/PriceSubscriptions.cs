@@ -79,13 +79,22 @@ public sealed partial class PriceSubscriptions(
         {
             var stream = cluster.GetStreamProvider(StreamNames.Provider).GetStream<PriceDelta>(StreamNames.Prices(tsCode));
             var handle = await stream.SubscribeAsync(OnDelta);
-            lock (_handles) _handles[tsCode] = handle;
-
-            var snapshot = await cluster.GetGrain<IStockGrain>(tsCode).GetSnapshot();
-            if (snapshot.Quote is { } quote && book.TryApply(tsCode, quote, snapshot.Epoch, snapshot.Seq, 0))
+            try
             {
-                broadcaster.MarkDirty(tsCode);
+                var snapshot = await cluster.GetGrain<IStockGrain>(tsCode).GetSnapshot();
+                if (snapshot.Quote is { } quote && book.TryApply(tsCode, quote, snapshot.Epoch, snapshot.Seq, 0))
+                {
+                    broadcaster.MarkDirty(tsCode);
+                }
             }
+            catch
+            {
+                // Without the snapshot the stock would show nothing until it next moves: undo the
+                // subscription so the next reconcile tries both again.
+                await handle.UnsubscribeAsync();
+                throw;
+            }
+            lock (_handles) _handles[tsCode] = handle;
         }
         catch (Exception ex)
         {

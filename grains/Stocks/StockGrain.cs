@@ -55,10 +55,18 @@ public sealed partial class StockGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        // On a silo shutdown the storage provider may already be gone (always so with the embedded
+        // memory storage); the state written every StateWriteInterval stands, under a new epoch.
+        if (reason.ReasonCode is DeactivationReasonCode.ApplicationError or DeactivationReasonCode.ShuttingDown) return;
+        try
         {
             state.State.Clean = true;
             await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Storage went first (e.g. a silo stopping): the next activation starts a new epoch.
+            LogFinalWriteFailed(logger, _info?.TsCode ?? "", ex.Message);
         }
     }
 
@@ -144,6 +152,9 @@ public sealed partial class StockGrain(
     }
 
     internal static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "StockGrain {GrainKey} could not write its state on deactivation: {Error}")]
+    private static partial void LogFinalWriteFailed(ILogger logger, string grainKey, string error);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "StockGrain {GrainKey} rejected a quote for {QuoteCode}")]
     private static partial void LogRejected(ILogger logger, string grainKey, string quoteCode);

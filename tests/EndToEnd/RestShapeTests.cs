@@ -1,0 +1,44 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using OrleansPrices.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansPrices.Tests.EndToEnd;
+
+/// <summary>Details of the REST bodies that a client written to the brief depends on.</summary>
+public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    [GeneratedRegex("\"(price|change_percent)\":(-?\\d+(\\.\\d+)?|null)")]
+    private static partial Regex PriceField();
+
+    [Fact]
+    public async Task Prices_always_carry_decimals_like_the_briefs_floats()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        var matches = PriceField().Matches(body);
+        Assert.NotEmpty(matches);
+        Assert.All(matches, m => Assert.Matches("\\.\\d{2}$|null$", m.Value));
+    }
+
+    [Fact]
+    public async Task The_strategy_filter_answers_with_the_canonical_name()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy?strategy=VOLUME_RATIO", UriKind.Relative));
+        Assert.Contains("\"strategy\":\"volume_ratio\"", body, StringComparison.Ordinal);
+        var all = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        Assert.Contains("\"strategy\":null", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Error_envelopes_leave_out_empty_details()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        var response = await http.GetAsync(new Uri("/api/stocks/quotes?codes=999999", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("null", body, StringComparison.Ordinal);
+        Assert.Contains("\"unknown\":[\"999999\"]", body, StringComparison.Ordinal);
+    }
+}
