@@ -5,7 +5,7 @@
 #
 #   bench/run.sh             full run (< 10 minutes)
 #   bench/run.sh --quick     smoke run (~2 minutes): fewer workloads, shorter windows
-#   options: --only t1,t2    run only these targets   --workloads w1,w2   only these workloads
+#   options: --only t1,t2    run only these targets (and "rest")   --workloads w1,w2 (and "rest")
 #            --skip-setup    do not install or build  --no-report         leave BENCHMARKS.md alone
 #            --build-gateway also build gateway/ (Release) before running its targets
 set -uo pipefail
@@ -51,6 +51,7 @@ setup() {
   command -v ss >/dev/null || need+=(iproute2)
   command -v taskset >/dev/null || need+=(util-linux)
   command -v make >/dev/null || need+=(make)
+  command -v curl >/dev/null || need+=(curl)
   command -v gcc >/dev/null || need+=(gcc)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
@@ -137,7 +138,8 @@ target_cmd() {
 target_env() {
   local t=$1 port=$2 interval=$3
   local tick quiet cluster
-  tick=$(awk -v ms="$interval" 'BEGIN { s = ms / 1000; printf "%02d:%02d:%06.3f", int(s / 3600), int(s % 3600 / 60), s - 60 * int(s / 60) }')
+  # the simulator accepts ticks of 100 ms .. 1 min: the idle workload gets one a minute
+  tick=$(awk -v ms="$interval" 'BEGIN { s = ms / 1000; if (s > 60) s = 60; printf "%02d:%02d:%06.3f", int(s / 3600), int(s % 3600 / 60), s - 60 * int(s / 60) }')
   quiet="Logging__LogLevel__Default=Warning Logging__LogLevel__Polly=Warning Logging__LogLevel__Orleans=Warning"
   cluster="Cluster__SiloPort=$((port + 2000)) Cluster__GatewayPort=$((port + 4000))"
   case "$t" in
@@ -281,6 +283,16 @@ run_rest() {
     return
   fi
   local url="http://127.0.0.1:$port/api/stocks/signal/buy"
+  if [ "$target" = gateway-grains ]; then
+    # measure a warm gateway: wait until its signal lists are loaded (/healthz answers 200)
+    local i code=000
+    for i in $(seq 1 120); do
+      code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)
+      [ "$code" = 200 ] && break
+      sleep 0.5
+    done
+    log "REST: /healthz answered $code after ~$((i / 2)) s"
+  fi
   log "REST: 1000 sequential GETs of $url"
   taskset -c "$CLIENT_CPU" dotnet "$BENCH/rest/bin/Release/net10.0/RestBench.dll" --url "$url" \
     --requests 1000 --warmup 200 --label "rest/$target/sequential" \
@@ -303,10 +315,15 @@ run_rest() {
 [ "$SETUP" = 1 ] && setup
 raise_nofile
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/*.json "$RESULTS"/*.log "$RESULTS"/*.err
+# A whole run starts from an empty results/; a partial one (--only/--workloads) replaces only its
+# own files, so it can fill in or redo part of the last run before the report is made again.
+if [ -z "$ONLY" ] && [ -z "$ONLY_WORKLOADS" ]; then
+  rm -f "$RESULTS"/*.json "$RESULTS"/*.log "$RESULTS"/*.err
+fi
 
 for t in "${ALL_TARGETS[@]}"; do
   selected "$ONLY" "$t" || continue
+  rm -f "$RESULTS/${t}__skipped.json"
   if ! why=$(target_cmd "$t" 0 1000 0 2>&1 >/dev/null); then
     log "SKIP $t: $why"
     write_note "$RESULTS/${t}__skipped.json" "$t" skipped "$why"
@@ -317,7 +334,7 @@ for t in "${ALL_TARGETS[@]}"; do
     run_one "$t" "$w"
   done
 done
-if selected "$ONLY" rest; then run_rest; fi
+if selected "$ONLY" rest && selected "$ONLY_WORKLOADS" rest; then run_rest; fi
 
 T_END=$(date +%s)
 "$BENCH/meta.sh" "$MODE" "$((T_END - T_START))" >"$RESULTS/meta.json" || log "meta.sh failed"
