@@ -25,7 +25,9 @@ public sealed record SignalRow(
     DateTimeOffset Since,
     decimal? Price,
     decimal? ChangePercent,
-    long? Volume);
+    long? Volume,
+    long? Epoch,
+    long? Seq);
 
 public sealed record QuoteListData(IReadOnlyList<QuoteRow> Quotes, int Count);
 

@@ -75,14 +75,16 @@ public static class StocksApi
     {
         var s = e.Signal;
         decimal? price = null, change = null;
-        long? volume = null;
+        long? volume = null, epoch = null, seq = null;
         if (book.TryGet(e.TsCode, out var p))
         {
+            epoch = p.Epoch;
+            seq = p.Seq;
             price = Money.TwoDecimals(p.Quote.Price);
             change = Money.TwoDecimals(p.Quote.ChangePercent);
             volume = p.Quote.Volume;
         }
-        return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, Money.TwoDecimals(s.VolumeRatio), s.Details, s.Since, price, change, volume);
+        return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, Money.TwoDecimals(s.VolumeRatio), s.Details, s.Since, price, change, volume, epoch, seq);
     }
 
     internal static async Task<Results<Ok<Envelope<QuoteListData>>, BadRequest<Envelope<ErrorData>>>> GetQuotes(
