@@ -58,4 +58,5 @@ public sealed record ErrorData(
 [JsonSerializable(typeof(Envelope<SignalListData>))]
 [JsonSerializable(typeof(Envelope<QuoteListData>))]
 [JsonSerializable(typeof(Envelope<ErrorData>))]
+[JsonSerializable(typeof(SignalRow))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using OrleansPrices.Grains;
 using OrleansPrices.Market.Quotes;
 
@@ -6,7 +7,20 @@ namespace OrleansPrices.Gateway.Prices;
 
 /// <summary>The latest known state of one stock at this gateway.</summary>
 /// <param name="Batch">The broadcast batch in which this value last went out (0: not yet).</param>
-public sealed record PriceEntry(Quote Quote, long Epoch, long Seq, long PublishedMicros, long Batch);
+/// <param name="Recent">The latest deltas received in an unbroken run of seq (at most <see cref="PriceBook.RecentDeltas"/>), oldest first.</param>
+public sealed record PriceEntry(Quote Quote, long Epoch, long Seq, long PublishedMicros, long Batch, ImmutableArray<PriceDelta> Recent)
+{
+    /// <summary>The deltas after <paramref name="seq"/> in this epoch, when the recent run holds all of them.</summary>
+    public bool TryGetAfter(long epoch, long seq, out ReadOnlySpan<PriceDelta> deltas)
+    {
+        deltas = default;
+        if (epoch != Epoch || seq > Seq) return false;
+        if (seq == Seq) return true;
+        if (Recent.IsEmpty || Recent[0].Seq > seq + 1) return false;
+        deltas = Recent.AsSpan()[(int)(seq + 1 - Recent[0].Seq)..];
+        return true;
+    }
+}
 
 /// <summary>
 /// The gateway's latest value per stock, fed by its stream subscriptions and by snapshots. A delta
@@ -15,6 +29,9 @@ public sealed record PriceEntry(Quote Quote, long Epoch, long Seq, long Publishe
 /// </summary>
 public sealed class PriceBook
 {
+    /// <summary>Deltas kept per stock so a subscriber that missed a few gets each one, not a conflated row.</summary>
+    public const int RecentDeltas = 64;
+
     private readonly ConcurrentDictionary<string, PriceEntry> _entries = new(StringComparer.Ordinal);
 
     public int Count => _entries.Count;
@@ -23,21 +40,34 @@ public sealed class PriceBook
 
     /// <summary>Applies a delta; false when it is not newer than the held value.</summary>
     public bool TryApply(PriceDelta delta) =>
-        TryApply(delta.TsCode, delta.Quote, delta.Epoch, delta.Seq, delta.PublishedAtMicros);
+        TryApply(delta.TsCode, delta.Quote, delta.Epoch, delta.Seq, delta.PublishedAtMicros, delta);
 
-    public bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros)
+    /// <summary>Applies a value known from a snapshot (no delta: the recent run restarts).</summary>
+    public bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros) =>
+        TryApply(tsCode, quote, epoch, seq, publishedMicros, null);
+
+    private bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros, PriceDelta? delta)
     {
         while (true)
         {
             if (!_entries.TryGetValue(tsCode, out var current))
             {
-                if (_entries.TryAdd(tsCode, new PriceEntry(quote, epoch, seq, publishedMicros, 0))) return true;
+                var first = new PriceEntry(quote, epoch, seq, publishedMicros, 0, delta is null ? [] : [delta]);
+                if (_entries.TryAdd(tsCode, first)) return true;
                 continue;
             }
             if (epoch < current.Epoch || (epoch == current.Epoch && seq <= current.Seq)) return false;
-            var next = new PriceEntry(quote, epoch, seq, publishedMicros, current.Batch);
+            var next = new PriceEntry(quote, epoch, seq, publishedMicros, current.Batch, Extend(current, delta));
             if (_entries.TryUpdate(tsCode, next, current)) return true;
         }
+    }
+
+    private static ImmutableArray<PriceDelta> Extend(PriceEntry current, PriceDelta? delta)
+    {
+        if (delta is null) return [];
+        var recent = current.Recent;
+        if (recent.IsEmpty || delta.Epoch != current.Epoch || delta.Seq != current.Seq + 1 || recent[^1].Seq != current.Seq) return [delta];
+        return recent.Length < RecentDeltas ? recent.Add(delta) : recent.RemoveAt(0).Add(delta);
     }
 
     /// <summary>Stamps the batch that carried the entry's current value.</summary>
