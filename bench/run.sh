@@ -159,9 +159,9 @@ target_env() {
 # name interval_ms conns stall warmup_s duration_s
 if [ "$MODE" = quick ]; then
   WORKLOADS=(
-    "1s-10k 1000 10000 0 2 4"
-    "100ms-1k 100 1000 0 2 4"
-    "stall-1k 100 1000 1 3 4"
+    "1s-10k 1000 10000 0 2 3"
+    "100ms-1k 100 1000 0 2 3"
+    "stall-1k 100 1000 1 3 3"
   )
 else
   WORKLOADS=(

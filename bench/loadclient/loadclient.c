@@ -86,6 +86,11 @@ static struct {
 static conn_t *conns;
 static int epfd;
 static hist_t hist;
+/* The window cut into 1 s slices: a p99 per slice, so one hiccup of a shared machine (another
+ * process taking the server's core for a moment) moves one slice, not the comparison. */
+static hist_t slice_hist;
+static uint64_t slice_p99[4096];
+static int slices;
 static int measuring;
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -355,6 +360,7 @@ static void handle_record(conn_t *c, const char *p, size_t n) {
     int64_t lat = now_us_for_batch - ts;
     if (lat < 0) { win.negative_lat++; lat = 0; }
     hist_record(&hist, (uint64_t)lat);
+    hist_record(&slice_hist, (uint64_t)lat);
 }
 
 static void record_cb(void *ctx, const char *rec, size_t n) {
@@ -556,6 +562,17 @@ static void usage(void) {
     exit(2);
 }
 
+static void close_slice(void) {
+    if (slice_hist.total > 0 && slices < (int)(sizeof slice_p99 / sizeof *slice_p99))
+        slice_p99[slices++] = hist_quantile(&slice_hist, 0.99);
+    hist_reset(&slice_hist);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void json_str(FILE *o, const char *s) {
     fputc('"', o);
     for (; *s; s++) {
@@ -638,6 +655,7 @@ int main(int argc, char **argv) {
     int next_slot = 0;
     int retry_pass = 0;
     double next_ping = t0 + 10;
+    double next_slice = 0;
     proc_sample_t connected = {0, 0, 0}, m0 = {0, 0, 0}, m1 = {0, 0, 0};
     double self0 = 0, self1 = 0, wall0 = 0, wall1 = 0;
     uint64_t closed_at_measure = 0;
@@ -674,6 +692,9 @@ int main(int argc, char **argv) {
             t_measure = now;
             memset(&win, 0, sizeof win);
             hist_reset(&hist);
+            hist_reset(&slice_hist);
+            slices = 0;
+            next_slice = now + 1.0;
             closed_at_measure = st.closed;
             m0 = sample_proc(opt.server_pid);
             self0 = self_cpu_s();
@@ -682,11 +703,16 @@ int main(int argc, char **argv) {
             logf_("measuring for %.0f s", opt.duration);
         } else if (t_measure && now - t_measure >= opt.duration) {
             measuring = 0;
+            close_slice();
             wall1 = mono_s();
             self1 = self_cpu_s();
             m1 = sample_proc(opt.server_pid);
             t_end = now;
             break;
+        }
+        if (measuring && now >= next_slice) {
+            close_slice();
+            next_slice += 1.0;
         }
         if (opt.signalr && now >= next_ping) {
             /* keep SignalR's 30 s client timeout happy */
@@ -743,6 +769,10 @@ int main(int argc, char **argv) {
             (unsigned long long)hist_quantile(&hist, 0.50), (unsigned long long)hist_quantile(&hist, 0.90),
             (unsigned long long)hist_quantile(&hist, 0.99), (unsigned long long)hist_quantile(&hist, 0.999),
             (unsigned long long)hist.max, (unsigned long long)win.negative_lat);
+    qsort(slice_p99, (size_t)slices, sizeof *slice_p99, cmp_u64);
+    fprintf(o, ",\"slices\":%d,\"p99_slice_median_us\":%llu,\"p99_slice_max_us\":%llu", slices,
+            (unsigned long long)(slices ? slice_p99[slices / 2] : 0),
+            (unsigned long long)(slices ? slice_p99[slices - 1] : 0));
     if (opt.server_pid > 0) {
         long rss_delta = m1.rss_kib - base.rss_kib;
         fprintf(o, ",\"server_pid\":%d,\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f", opt.server_pid,
