@@ -1,5 +1,7 @@
 using System.Buffers;
-using System.Net.WebSockets;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Hosting;
@@ -9,17 +11,36 @@ using OrleansPrices.Gateway.Protocol;
 namespace OrleansPrices.Gateway.Api;
 
 /// <summary>
-/// <c>/ws/stock/prices</c>: the brief's WebSocket. This endpoint only pumps bytes: it reads client
-/// frames, hands them to the protocol parser, and queues the replies on the connection.
+/// <c>/ws/stock/prices</c>: the brief's WebSocket, spoken by the gateway itself (RFC 6455 in
+/// <see cref="WebSocketHandshake"/>, <see cref="WebSocketFrames"/> and <see cref="WebSocketFrameReader"/>)
+/// over Kestrel's upgraded connection. This endpoint only pumps bytes: it hands what arrives to the
+/// frame reader and the protocol parser, and queues the replies on the connection.
 /// </summary>
 public static partial class PriceSocketEndpoint
 {
     public const string Path = "/ws/stock/prices";
 
+    /// <summary>How long a server-initiated close waits for the peer's close before the TCP connection ends.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(1);
+
+    // Reads are small and rare (client messages); between them the reader holds no buffer.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true);
+
     public static IEndpointRouteBuilder MapPriceSocket(this IEndpointRouteBuilder app)
     {
         app.Map(Path, Accept).ExcludeFromDescription();
         return app;
+    }
+
+    private enum Outcome
+    {
+        Continue,
+        /// <summary>The peer sent a close: answer it and end.</summary>
+        PeerClosed,
+        /// <summary>The server sent a close (protocol error, too big, flood): wait briefly for the peer's.</summary>
+        ServerClosed,
+        /// <summary>The TCP connection ended without a close handshake.</summary>
+        Gone,
     }
 
     private static async Task Accept(
@@ -31,10 +52,20 @@ public static partial class PriceSocketEndpoint
         IOptions<GatewayOptions> options,
         ILoggerFactory loggers)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        var request = context.Request;
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var handshake = WebSocketHandshake.Validate(request.Method, request.Headers.Upgrade, request.Headers.Connection,
+            request.Headers.SecWebSocketVersion, request.Headers.SecWebSocketKey);
+        if (!handshake.Ok || upgrade is null || !upgrade.IsUpgradableRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
-            await context.Response.WriteAsync("WebSocket only: connect with ws://host/ws/stock/prices");
+            var status = handshake.Ok ? StatusCodes.Status426UpgradeRequired : handshake.Status;
+            context.Response.StatusCode = status;
+            if (status == StatusCodes.Status426UpgradeRequired)
+            {
+                context.Response.Headers.Upgrade = "websocket";
+                context.Response.Headers.SecWebSocketVersion = WebSocketHandshake.Version;
+            }
+            await context.Response.WriteAsync(handshake.Reason ?? "WebSocket only: connect with ws://host/ws/stock/prices");
             return;
         }
         if (!registry.TryReserve())
@@ -47,19 +78,38 @@ public static partial class PriceSocketEndpoint
 
         var o = options.Value;
         ClientConnection? connection = null;
+        var graceful = false;
         try
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-            {
-                KeepAliveInterval = o.HeartbeatInterval,
-                KeepAliveTimeout = o.HeartbeatTimeout,
-            });
-            connection = new ClientConnection(registry.NextId(), socket, broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time);
+            context.Response.Headers.Upgrade = "websocket";
+            context.Response.Headers.Connection = "Upgrade";
+            context.Response.Headers.SecWebSocketAccept = handshake.Accept;
+            var stream = await upgrade.UpgradeAsync();
+            var reader = PipeReader.Create(stream, ReaderOptions);
+            var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
+            connection = new ClientConnection(registry.NextId(), stream, socket, context.Abort,
+                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time, context.RequestAborted);
             registry.Add(connection);
             connection.Send(OutboundFrame.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, ServerMessages.UnixMicros(time.GetUtcNow()))));
-            await ReceiveLoop(socket, connection, o, metrics, time, loggers.CreateLogger(typeof(PriceSocketEndpoint)), context.RequestAborted);
+
+            var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
+            using var frames = new WebSocketFrameReader(o.MaxMessageBytes);
+            var outcome = await ReceiveLoop(reader, frames, connection, o, metrics, time, logger, context.RequestAborted);
+            switch (outcome)
+            {
+                case Outcome.PeerClosed:
+                    connection.Send(OutboundFrame.Close(WebSocketCloseCodes.Normal, "bye"));
+                    await connection.CloseSent.WaitAsync(CloseWait, time, CancellationToken.None);
+                    break;
+                case Outcome.ServerClosed:
+                    await connection.CloseSent.WaitAsync(CloseWait, time, CancellationToken.None);
+                    await AwaitPeerClose(reader, frames, time);
+                    break;
+            }
+            await reader.CompleteAsync();
+            graceful = outcome != Outcome.Gone;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or TimeoutException)
         {
             // The peer left without a close handshake, or the connection was aborted: nothing to answer.
         }
@@ -68,122 +118,110 @@ public static partial class PriceSocketEndpoint
             if (connection is not null)
             {
                 registry.Remove(connection);
-                connection.Abort();
-                connection.DisposeAbortSource();
+                // After a close handshake Kestrel ends the TCP connection gracefully once the close
+                // frame is out; anything else (peer gone, error) tears it down.
+                if (graceful) connection.MarkEnded();
+                else connection.Abort();
             }
             registry.Release();
         }
     }
 
-    private static async Task ReceiveLoop(WebSocket socket, ClientConnection connection, GatewayOptions o, GatewayMetrics metrics, TimeProvider time, ILogger logger, CancellationToken requestAborted)
+    private static async Task<Outcome> ReceiveLoop(PipeReader reader, WebSocketFrameReader frames, ClientConnection connection, GatewayOptions o,
+        GatewayMetrics metrics, TimeProvider time, ILogger logger, CancellationToken aborted)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, connection.Aborted);
-        var token = linked.Token;
         var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
         var violations = 0;
-
-        while (socket.State == WebSocketState.Open)
+        while (true)
         {
-            // Wait for data without holding a buffer: idle connections cost no receive memory.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, token);
-            if (peek.MessageType == WebSocketMessageType.Close) break;
-
-            var buffer = ArrayPool<byte>.Shared.Rent(4096);
-            try
+            // With zero-byte reads the pipe holds no buffer until bytes arrive: idle connections cost no receive memory.
+            var result = await reader.ReadAsync(aborted);
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty) connection.MarkReceived();
+            var outcome = Outcome.Continue;
+            while (outcome == Outcome.Continue && frames.TryRead(ref buffer, out var message))
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result = default;
-                do
-                {
-                    if (length == buffer.Length)
-                    {
-                        if (length > o.MaxMessageBytes) break;
-                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, o.MaxMessageBytes + 1));
-                        buffer.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), token);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close && length <= o.MaxMessageBytes);
-
-                if (result.MessageType == WebSocketMessageType.Close) break;
-                if (length > o.MaxMessageBytes)
-                {
-                    LogClosed(logger, connection.Id, CloseCodes.MessageTooBig, "message too big");
-                    connection.Send(OutboundFrame.Close(CloseCodes.MessageTooBig, $"message exceeds {o.MaxMessageBytes} bytes"));
-                    break;
-                }
-
-                if (!bucket.TryTake())
-                {
-                    if (++violations > o.MaxRateViolations)
-                    {
-                        LogClosed(logger, connection.Id, CloseCodes.PolicyViolation, "flood");
-                        connection.Send(OutboundFrame.Close(CloseCodes.PolicyViolation, "too many messages"));
-                        break;
-                    }
-                    Reply(connection, metrics, ErrorCodes.RateLimited,
-                        $"more than {o.MessagesPerSecond} messages per second: message dropped; keep this up and the connection closes (1008)");
-                    continue;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    Reply(connection, metrics, ErrorCodes.BinaryNotSupported, "binary frames are not supported: send JSON text frames");
-                    continue;
-                }
-
-                var message = ClientMessageParser.Parse(buffer.AsSpan(0, length));
-                if (message.IsError)
-                {
-                    Reply(connection, metrics, message.ErrorCode!, message.ErrorMessage!);
-                }
-                else if (message.Type == ClientMessageType.Ping)
-                {
-                    connection.Send(OutboundFrame.Reply(ServerMessages.Pong(ServerMessages.UnixMicros(time.GetUtcNow()))));
-                }
+                outcome = Handle(message, connection, bucket, ref violations, o, metrics, time, logger);
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (outcome != Outcome.Continue) return outcome;
+            if (result.IsCompleted || result.IsCanceled) return Outcome.Gone;
+        }
+    }
+
+    private static Outcome Handle(in WebSocketMessage message, ClientConnection connection, TokenBucket bucket, ref int violations,
+        GatewayOptions o, GatewayMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        switch (message.Kind)
+        {
+            case WebSocketMessageKind.Ping:
+                connection.Send(OutboundFrame.Pong(message.Payload.Span));
+                return Outcome.Continue;
+            case WebSocketMessageKind.Pong:
+                return Outcome.Continue;
+            case WebSocketMessageKind.Close:
+                return Outcome.PeerClosed;
+            case WebSocketMessageKind.Failed:
+                LogClosed(logger, connection.Id, message.CloseCode, message.Reason ?? "protocol error");
+                connection.Send(OutboundFrame.Close(message.CloseCode, message.Reason ?? "protocol error"));
+                return Outcome.ServerClosed;
         }
 
-        if (socket.State == WebSocketState.CloseReceived)
+        if (!bucket.TryTake())
         {
-            connection.Send(OutboundFrame.Close((int)WebSocketCloseStatus.NormalClosure, "bye"));
+            if (++violations > o.MaxRateViolations)
+            {
+                LogClosed(logger, connection.Id, CloseCodes.PolicyViolation, "flood");
+                connection.Send(OutboundFrame.Close(CloseCodes.PolicyViolation, "too many messages"));
+                return Outcome.ServerClosed;
+            }
+            Reply(connection, metrics, ErrorCodes.RateLimited,
+                $"more than {o.MessagesPerSecond} messages per second: message dropped; keep this up and the connection closes (1008)");
+            return Outcome.Continue;
         }
-        await FinishClose(socket, connection);
+
+        if (message.Kind == WebSocketMessageKind.Binary)
+        {
+            Reply(connection, metrics, ErrorCodes.BinaryNotSupported, "binary frames are not supported: send JSON text frames");
+            return Outcome.Continue;
+        }
+
+        var parsed = ClientMessageParser.Parse(message.Payload.Span);
+        if (parsed.IsError)
+        {
+            Reply(connection, metrics, parsed.ErrorCode!, parsed.ErrorMessage!);
+        }
+        else if (parsed.Type == ClientMessageType.Ping)
+        {
+            connection.Send(OutboundFrame.Reply(ServerMessages.Pong(ServerMessages.UnixMicros(time.GetUtcNow()))));
+        }
+        return Outcome.Continue;
     }
 
     /// <summary>
-    /// Lets a queued close frame go out, then waits briefly for the peer's close reply so the
-    /// handshake completes instead of ending in a reset.
+    /// After the server's close: reads (and drops) what the peer still sends for up to a second, so
+    /// the peer's close frame ends the handshake and unread bytes do not turn the TCP close into a reset.
     /// </summary>
-    private static async Task FinishClose(WebSocket socket, ClientConnection connection)
+    private static async Task AwaitPeerClose(PipeReader reader, WebSocketFrameReader frames, TimeProvider time)
     {
-        for (var i = 0; i < 100 && !connection.IsIdle; i++)
-        {
-            await Task.Delay(10, CancellationToken.None);
-        }
-        if (socket.State != WebSocketState.CloseSent) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        var scratch = ArrayPool<byte>.Shared.Rent(1024);
+        using var timeout = new CancellationTokenSource(CloseWait, time);
         try
         {
-            while (socket.State == WebSocketState.CloseSent)
+            while (true)
             {
-                await socket.ReceiveAsync(scratch.AsMemory(), timeout.Token);
+                var result = await reader.ReadAsync(timeout.Token);
+                var buffer = result.Buffer;
+                var closed = false;
+                while (!frames.Failed && frames.TryRead(ref buffer, out var message))
+                {
+                    if (message.Kind == WebSocketMessageKind.Close) closed = true;
+                }
+                reader.AdvanceTo(frames.Failed ? result.Buffer.End : buffer.Start, result.Buffer.End);
+                if (closed || result.IsCompleted || result.IsCanceled) return;
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

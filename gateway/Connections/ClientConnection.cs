@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using OrleansPrices.Gateway.Hosting;
 
 namespace OrleansPrices.Gateway.Connections;
@@ -9,16 +8,19 @@ namespace OrleansPrices.Gateway.Connections;
 /// full the connection is <see cref="Lagging"/>: further price frames are skipped and, once the
 /// queue drains, one catch-up frame carries the latest value of every stock that changed meanwhile
 /// (latest wins). Memory per connection is therefore bounded by the queue length, whatever the
-/// client does.
+/// client does. Frames arrive already framed (header + payload) and are written as they are to the
+/// upgraded connection's stream. The connection also keeps the two timestamps the registry's
+/// heartbeat sweep needs, so no connection has a timer of its own.
 /// </summary>
 public sealed class ClientConnection
 {
-    private readonly WebSocket _socket;
+    private readonly FrameWriter _output;
+    private readonly Action _abortTransport;
+    private readonly CancellationToken _aborted;
     private readonly Func<long, OutboundFrame?> _catchUp;
     private readonly int _maxQueued;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly CancellationTokenSource _abort = new();
     private readonly Queue<OutboundFrame> _queue = new(4);
     private readonly object _sync = new();
     private bool _sending;
@@ -27,22 +29,61 @@ public sealed class ClientConnection
     private long _lastBatch;
     private long _sendStarted;
     private long _skipped;
+    private long _lastReceived;
+    private long _lastPing;
+    private TaskCompletionSource? _closeSent;
 
-    public ClientConnection(long id, WebSocket socket, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time)
+    /// <param name="output">The upgraded connection: framed bytes are written to it, one write in flight.</param>
+    /// <param name="socket">The connection's socket when the transport has one: frames then skip Kestrel's output pipe.</param>
+    /// <param name="abortTransport">Tears the TCP connection down (pending reads and writes end).</param>
+    /// <param name="aborted">Cancelled when the transport is aborted or the peer goes away.</param>
+    public ClientConnection(long id, Stream output, System.Net.Sockets.Socket? socket, Action abortTransport, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time, CancellationToken aborted)
     {
         Id = id;
-        _socket = socket;
+        _output = new FrameWriter(output, socket);
+        _abortTransport = abortTransport;
+        _aborted = aborted;
         _catchUp = catchUp;
         _maxQueued = maxQueued;
         _lastBatch = startBatch;
         _metrics = metrics;
         _time = time;
+        _lastReceived = time.GetTimestamp();
     }
 
     public long Id { get; }
 
-    /// <summary>Cancelled when the connection is aborted (stalled, or the server shuts down).</summary>
-    public CancellationToken Aborted => _abort.Token;
+    /// <summary>Cancelled when the connection is aborted (stalled, dead, or the server shuts down).</summary>
+    public CancellationToken Aborted => _aborted;
+
+    /// <summary>Completes once a queued close frame has been written (or the connection failed).</summary>
+    public Task CloseSent
+    {
+        get
+        {
+            lock (_sync) return _closeSent?.Task ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The receive side saw bytes from the peer (data, pong, anything): it is alive.</summary>
+    public void MarkReceived() => Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+
+    /// <summary>
+    /// The heartbeat, decided by the registry's sweep: <see cref="HeartbeatAction.Ping"/> when the
+    /// peer has been silent for <paramref name="interval"/> and was not pinged within it,
+    /// <see cref="HeartbeatAction.Dead"/> when silent for <paramref name="timeout"/>.
+    /// </summary>
+    public HeartbeatAction CheckHeartbeat(TimeSpan interval, TimeSpan timeout)
+    {
+        var now = _time.GetTimestamp();
+        var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+        if (silent >= timeout) return HeartbeatAction.Dead;
+        if (silent < interval) return HeartbeatAction.None;
+        var lastPing = Volatile.Read(ref _lastPing);
+        if (lastPing != 0 && _time.GetElapsedTime(lastPing, now) < interval) return HeartbeatAction.None;
+        Volatile.Write(ref _lastPing, now);
+        return HeartbeatAction.Ping;
+    }
 
     public int QueuedFrames
     {
@@ -103,7 +144,11 @@ public sealed class ClientConnection
         lock (_sync)
         {
             if (_closing) return;
-            if (frame.IsClose) _closing = true;
+            if (frame.IsClose)
+            {
+                _closing = true;
+                _closeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
             else if (_queue.Count >= _maxQueued) return;
             _queue.Enqueue(frame);
             start = TryStartSending();
@@ -123,14 +168,17 @@ public sealed class ClientConnection
     public void Abort()
     {
         lock (_sync) _closing = true;
-        try
+        _abortTransport();
+    }
+
+    /// <summary>The endpoint is done with this connection: nothing more is queued or sent.</summary>
+    internal void MarkEnded()
+    {
+        lock (_sync)
         {
-            _abort.Cancel();
+            _closing = true;
+            _queue.Clear();
         }
-        catch (ObjectDisposedException)
-        {
-        }
-        _socket.Abort();
     }
 
     private bool TryStartSending()
@@ -169,22 +217,22 @@ public sealed class ClientConnection
                     _sendStarted = _time.GetTimestamp();
                 }
 
+                await _output.WriteAsync(next.Bytes, _time, _aborted);
                 if (next.IsClose)
                 {
                     _metrics.ServerClose(next.CloseCode);
-                    await _socket.CloseOutputAsync((WebSocketCloseStatus)next.CloseCode, next.CloseReason, _abort.Token);
                     lock (_sync)
                     {
                         _queue.Clear();
                         _sendStarted = 0;
                     }
+                    _closeSent?.TrySetResult();
                     return;
                 }
-                await _socket.SendAsync(next.Bytes, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
                 _metrics.FrameSent();
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
             // The peer went away or was aborted; the receive loop sees it too and unregisters.
             lock (_sync)
@@ -193,8 +241,17 @@ public sealed class ClientConnection
                 _queue.Clear();
                 _sendStarted = 0;
             }
+            _closeSent?.TrySetResult();
         }
     }
+}
 
-    internal void DisposeAbortSource() => _abort.Dispose();
+/// <summary>What the heartbeat sweep should do with a connection.</summary>
+public enum HeartbeatAction
+{
+    None,
+    /// <summary>Silent for a heartbeat interval: send a ping.</summary>
+    Ping,
+    /// <summary>Silent past the heartbeat timeout: the peer is gone; abort.</summary>
+    Dead,
 }

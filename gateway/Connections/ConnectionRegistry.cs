@@ -7,7 +7,9 @@ namespace OrleansPrices.Gateway.Connections;
 /// <summary>
 /// The open connections of this gateway: admission (the connection limit), broadcast, and a
 /// once-a-second sweep that aborts connections whose send has been stuck longer than
-/// <see cref="GatewayOptions.SlowConsumerTimeout"/>.
+/// <see cref="GatewayOptions.SlowConsumerTimeout"/> and runs every connection's heartbeat: a ping to
+/// a peer silent for <see cref="GatewayOptions.HeartbeatInterval"/>, an abort for one silent past
+/// <see cref="GatewayOptions.HeartbeatTimeout"/>. One loop for all connections, no timer per socket.
 /// </summary>
 public sealed partial class ConnectionRegistry(
     IOptions<GatewayOptions> options,
@@ -75,15 +77,32 @@ public sealed partial class ConnectionRegistry(
 
     internal void Sweep()
     {
-        var limit = options.Value.SlowConsumerTimeout;
+        var o = options.Value;
+        var limit = o.SlowConsumerTimeout;
         foreach (var (_, connection) in _connections)
         {
-            if (!connection.IsStalled(limit)) continue;
-            LogStalled(logger, connection.Id, limit);
-            metrics.ServerClose(4008);
-            connection.Abort();
+            if (connection.IsStalled(limit))
+            {
+                LogStalled(logger, connection.Id, limit);
+                metrics.ServerClose(4008);
+                connection.Abort();
+                continue;
+            }
+            switch (connection.CheckHeartbeat(o.HeartbeatInterval, o.HeartbeatTimeout))
+            {
+                case HeartbeatAction.Ping:
+                    connection.Send(OutboundFrame.Ping);
+                    break;
+                case HeartbeatAction.Dead:
+                    LogDead(logger, connection.Id, o.HeartbeatTimeout);
+                    connection.Abort();
+                    break;
+            }
         }
     }
+
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Connection {ConnectionId} silent for {Timeout}: no pong, no data; aborted as dead")]
+    private static partial void LogDead(ILogger logger, long connectionId, TimeSpan timeout);
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Connection {ConnectionId} stalled: no send progress for {Limit}; aborted")]
     private static partial void LogStalled(ILogger logger, long connectionId, TimeSpan limit);
