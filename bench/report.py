@@ -324,10 +324,11 @@ def main():
                   "send, so each message cost it less to encode and send; issue 3 asks for that feed to be shaped "
                   "the same (50 stocks changing per tick).\n")
     md.append("## REST signal list\n")
-    md.append("`GET /api/stocks/signal/buy`: 1,000 sequential requests on one connection (bench/rest, .NET "
+    md.append("`GET /api/stocks/signal/buy`: 1,000 sequential requests (300 in a quick run) on one connection (bench/rest, .NET "
               "HttpClient) and `wrk` with 200 connections (bench/rest/wrk-report.lua), client on core 1. Until the "
               "gateway is built the target is `stand-in-node`, a static JSON body served by the node-ws peer, "
-              "which only proves the method.\n")
+              "which only proves the method. The gateway runs with a 5,000-stock universe here and is measured "
+              "once its `/healthz` answers 200.\n")
     md.append(rest_table(rest) + "\n")
     md.append("## Method\n")
     md.append(f"- Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('mem', '?')} RAM, "

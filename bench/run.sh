@@ -293,13 +293,15 @@ run_rest() {
     done
     log "REST: /healthz answered $code after ~$((i / 2)) s"
   fi
-  log "REST: 1000 sequential GETs of $url"
+  local n=1000 warm=200
+  [ "$MODE" = quick ] && n=300 warm=50
+  log "REST: $n sequential GETs of $url"
   taskset -c "$CLIENT_CPU" dotnet "$BENCH/rest/bin/Release/net10.0/RestBench.dll" --url "$url" \
-    --requests 1000 --warmup 200 --label "rest/$target/sequential" \
+    --requests "$n" --warmup "$warm" --label "rest/$target/sequential" \
     >"$RESULTS/rest__${target}__sequential.json" 2>>"$slog" || log "REST sequential run failed"
   if command -v wrk >/dev/null; then
     local d=10
-    [ "$MODE" = quick ] && d=4
+    [ "$MODE" = quick ] && d=3
     log "REST: wrk, 200 connections, ${d}s"
     taskset -c "$CLIENT_CPU" wrk -t1 -c200 -d2s "$url" >/dev/null 2>&1   # warm-up
     taskset -c "$CLIENT_CPU" wrk -t1 -c200 -d"${d}s" --timeout 5s -s "$BENCH/rest/wrk-report.lua" "$url" 2>&1 \
