@@ -18,7 +18,19 @@ public interface IStockGrain : IGrainWithStringKey
 
     [ReadOnly, Alias("GetSnapshot")]
     Task<StockSnapshot> GetSnapshot();
+
+    /// <summary>The latest quote with its epoch and seq, without the bars: what a gateway's watchdog compares with its book.</summary>
+    [ReadOnly, AlwaysInterleave, Alias("GetHead")]
+    Task<StockHead> GetHead();
 }
+
+/// <summary>A StockGrain's latest published state, cheap to ask for.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansPrices.StockHead")]
+public sealed record StockHead(
+    [property: Id(0)] string TsCode,
+    [property: Id(1)] long Epoch,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] Quote? Quote);
 
 /// <summary>The state a StockGrain serves: everything needed to start following a stock.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansPrices.StockSnapshot")]

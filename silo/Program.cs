@@ -1,14 +1,9 @@
 using OrleansPrices.Grains.Hosting;
 
-// A silo alone: the grains, their streams and the quote ingest, without the gateway. Clustering
-// is localhost (gateways connect as Orleans clients); the Redis cluster mode builds on this.
+// A silo alone: the grains, their streams and the quote ingest, without the gateway. With
+// Cluster:Redis set it joins the Redis cluster (clustering and grain state on Redis) that gateways
+// connect to as Orleans clients; without it, localhost clustering and memory storage.
 var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo =>
-{
-    silo.UseLocalhostClustering(
-        siloPort: builder.Configuration.GetValue("Cluster:SiloPort", 11111),
-        gatewayPort: builder.Configuration.GetValue("Cluster:GatewayPort", 30000));
-    silo.AddPriceGrid(builder.Configuration);
-    silo.Services.AddQuoteIngest();
-});
+builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 await builder.Build().RunAsync();

@@ -12,19 +12,21 @@ namespace OrleansPrices.Gateway.Hosting;
 public static class GatewayHosting
 {
     /// <summary>
-    /// The gateway with its embedded default: a co-hosted silo on localhost clustering, in-memory
-    /// storage and streams, and the simulated market feeding it.
+    /// The gateway. Embedded default (<c>Cluster:Redis</c> empty): a co-hosted silo on localhost
+    /// clustering, in-memory storage and streams, and the simulated market feeding it. Cluster mode
+    /// (<c>Cluster:Redis</c> set): an Orleans client of the Redis cluster, no silo, no ingest; the
+    /// same gateway services on top.
     /// </summary>
     public static WebApplicationBuilder AddPriceGateway(this WebApplicationBuilder builder)
     {
-        builder.UseOrleans(silo =>
+        if (builder.Configuration.GetGridClusterOptions().UsesRedis)
         {
-            silo.UseLocalhostClustering(
-                siloPort: builder.Configuration.GetValue("Cluster:SiloPort", 11111),
-                gatewayPort: builder.Configuration.GetValue("Cluster:GatewayPort", 30000));
-            silo.AddPriceGrid(builder.Configuration);
-            silo.Services.AddQuoteIngest();
-        });
+            builder.UseOrleansClient(client => client.UseGridCluster(builder.Configuration));
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
+        }
         builder.Services.AddPriceGatewayServices();
         return builder;
     }
@@ -34,7 +36,8 @@ public static class GatewayHosting
     {
         services.AddPriceFanOut();
         services.AddMarketModel();
-        services.TryAddSingleton<PriceSubscriptions>();
+        services.AddOptions<SubscriptionWatchdogOptions>().BindConfiguration(SubscriptionWatchdogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        AddHostedSingleton<PriceSubscriptions>(services);
         services.TryAddSingleton<SignalListResponses>();
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);

@@ -12,6 +12,9 @@ namespace OrleansPrices.Gateway.Prices;
 /// kept current by their signals streams (a change whose version does not follow the cached one
 /// triggers a reload), and checked against the grains every <see cref="GatewayOptions.ListReconcileInterval"/>.
 /// The union of the lists is the broadcast scope and this gateway's price-stream interest.
+/// A reload that finds a grain ahead of a signals stream that has been quiet (or a stream whose
+/// subscription failed) re-establishes that stream's subscription: a cluster client's
+/// subscriptions can be lost for good when a silo dies.
 /// </summary>
 public sealed partial class SignalLists(
     IClusterClient cluster,
@@ -26,7 +29,14 @@ public sealed partial class SignalLists(
     private const string InterestOwner = "signal-lists";
     private readonly ConcurrentDictionary<string, SignalListSnapshot> _lists = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly ConcurrentDictionary<string, StreamSubscriptionHandle<SignalChange>> _handles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastChange = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _behind = new(StringComparer.Ordinal);
     private int _changePending;
+    private long _resubscribed;
+
+    /// <summary>Signals-stream resubscriptions since start.</summary>
+    public long Resubscribed => Interlocked.Read(ref _resubscribed);
 
     public bool TryGet(string strategy, out SignalListSnapshot list) => _lists.TryGetValue(strategy, out list!);
 
@@ -38,10 +48,9 @@ public sealed partial class SignalLists(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await WaitForStart(stoppingToken);
-        var provider = cluster.GetStreamProvider(StreamNames.Provider);
         foreach (var strategy in strategies.All)
         {
-            await provider.GetStream<SignalChange>(StreamNames.Signals(strategy.Name)).SubscribeAsync(OnChange);
+            await Subscribe(strategy.Name);
         }
 
         using var timer = new PeriodicTimer(options.Value.ListReconcileInterval, time);
@@ -66,8 +75,37 @@ public sealed partial class SignalLists(
         }
     }
 
+    /// <summary>Subscribes (or resubscribes: new first, then the old dropped) to one strategy's signals stream.</summary>
+    private async Task Subscribe(string strategy)
+    {
+        try
+        {
+            var handle = await cluster.GetStreamProvider(StreamNames.Provider)
+                .GetStream<SignalChange>(StreamNames.Signals(strategy)).SubscribeAsync(OnChange);
+            _lastChange[strategy] = time.GetTimestamp();
+            if (_handles.TryGetValue(strategy, out var old))
+            {
+                Interlocked.Increment(ref _resubscribed);
+                try
+                {
+                    await old.UnsubscribeAsync();
+                }
+                catch (Exception ex)
+                {
+                    LogSubscribeFailed(logger, strategy, ex.Message);
+                }
+            }
+            _handles[strategy] = handle;
+        }
+        catch (Exception ex)
+        {
+            LogSubscribeFailed(logger, strategy, ex.Message);
+        }
+    }
+
     private Task OnChange(SignalChange change, StreamSequenceToken? token)
     {
+        _lastChange[change.Strategy] = time.GetTimestamp();
         if (!_lists.TryGetValue(change.Strategy, out var current)) return Task.CompletedTask; // loaded soon with this change in it
         if (change.Version <= current.Version) return Task.CompletedTask;
         if (change.Version == current.Version + 1)
@@ -104,14 +142,32 @@ public sealed partial class SignalLists(
         try
         {
             var list = await cluster.GetGrain<ISignalListGrain>(strategy).GetList().WaitAsync(cancellationToken);
-            _lists.AddOrUpdate(strategy, list, (_, old) => list.Version >= old.Version ? list : old);
-            SignalInterestChanged();
+            var cached = _lists.TryGetValue(strategy, out var c) ? c : null;
+            if (cached is null || list.Version >= cached.Version || !_behind.TryAdd(strategy, 0))
+            {
+                // Behind on two reloads in a row (not a change racing this one): the grain lost its
+                // state and restarted its versions. It is the truth now.
+                _lists[strategy] = list;
+                _behind.TryRemove(strategy, out _);
+                SignalInterestChanged();
+            }
+
+            var quiet = !_lastChange.TryGetValue(strategy, out var last) || time.GetElapsedTime(last) >= QuietAfter;
+            if (!_handles.ContainsKey(strategy) || (cached is not null && list.Version > cached.Version && quiet))
+            {
+                // Changes happened that the stream never brought, or it was never subscribed.
+                LogResubscribing(logger, strategy, cached?.Version ?? -1, list.Version);
+                await Subscribe(strategy);
+            }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogReloadFailed(logger, strategy, ex.Message);
         }
     }
+
+    /// <summary>A signals stream is quiet when nothing arrived for this long (changes in flight arrive within milliseconds).</summary>
+    private static readonly TimeSpan QuietAfter = TimeSpan.FromSeconds(2);
 
     private async Task PublishInterest(CancellationToken cancellationToken)
     {
@@ -137,6 +193,12 @@ public sealed partial class SignalLists(
         _changed.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 3502, Level = LogLevel.Warning, Message = "Subscribing to the signals stream of {Strategy} failed: {Error}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string strategy, string error);
+
+    [LoggerMessage(EventId = 3503, Level = LogLevel.Warning, Message = "Signals stream of {Strategy} missed changes (cached version {Cached}, grain {Version}): resubscribing")]
+    private static partial void LogResubscribing(ILogger logger, string strategy, long cached, long version);
 
     [LoggerMessage(EventId = 3501, Level = LogLevel.Warning, Message = "Reloading signal list {Strategy} failed: {Error}")]
     private static partial void LogReloadFailed(ILogger logger, string strategy, string error);

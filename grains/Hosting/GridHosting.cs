@@ -2,9 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.Messaging;
 using OrleansPrices.Grains.Ingest;
 using OrleansPrices.Grains.Stocks;
 using OrleansPrices.Market.Quotes;
@@ -32,7 +35,7 @@ public sealed class StreamOptions
     public int Queues { get; set; } = 8;
 }
 
-public static class GridHosting
+public static partial class GridHosting
 {
     /// <summary>
     /// The A-share domain services: trading calendar, market clock, price-limit rules, strategies.
@@ -57,23 +60,101 @@ public static class GridHosting
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IQuoteFeed, SimulatedMarket>();
+        services.AddOptions<IngestLeaseOptions>().BindConfiguration(IngestLeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IngestMetrics>();
+        services.TryAddSingleton<IngestLease>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestLease>());
         services.AddHostedService<QuoteIngestService>();
         return services;
     }
 
     /// <summary>
-    /// A silo of the price grid: grains, the price stream provider and grain storage. Clustering
-    /// is chosen by the caller (localhost for the embedded default); the quote feed and its ingest
-    /// are added with <see cref="AddQuoteIngest"/> (StockGrains read history from the feed).
+    /// Binds and validates <c>Cluster</c> now (hosting needs it to pick the mode) and registers it
+    /// with <c>ValidateOnStart</c> for everything that reads it later.
+    /// </summary>
+    public static GridClusterOptions GetGridClusterOptions(this IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(GridClusterOptions.Section).Get<GridClusterOptions>() ?? new GridClusterOptions();
+        Validator.ValidateObject(cluster, new ValidationContext(cluster), validateAllProperties: true);
+        return cluster;
+    }
+
+    /// <summary>
+    /// A whole silo of the price grid, as the <c>silo</c> project and the embedded gateway run it:
+    /// clustering (<see cref="UseGridClustering"/>), grains, streams and storage
+    /// (<see cref="AddPriceGrid"/>) and the quote ingest.
+    /// </summary>
+    public static ISiloBuilder AddPriceSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.UseGridClustering(configuration);
+        silo.AddPriceGrid(configuration);
+        silo.Services.AddQuoteIngest();
+        return silo;
+    }
+
+    /// <summary>
+    /// Clustering from <c>Cluster</c>: localhost clustering on <c>SiloPort</c>/<c>GatewayPort</c> in
+    /// the embedded default, Redis clustering (on the silo's shared <see cref="GridRedis"/>
+    /// connection) when <c>Cluster:Redis</c> is set.
+    /// </summary>
+    public static ISiloBuilder UseGridClustering(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var cluster = configuration.GetGridClusterOptions();
+        silo.Services.AddOptions<GridClusterOptions>().BindConfiguration(GridClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (!cluster.UsesRedis)
+        {
+            silo.UseLocalhostClustering(siloPort: cluster.SiloPort, gatewayPort: cluster.GatewayPort);
+            return silo;
+        }
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ServiceId = cluster.ServiceId;
+            o.ClusterId = cluster.ClusterId;
+        });
+        if (System.Net.IPAddress.TryParse(cluster.AdvertisedHost, out var ip))
+        {
+            silo.ConfigureEndpoints(ip, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else if (cluster.AdvertisedHost.Length > 0)
+        {
+            silo.ConfigureEndpoints(cluster.AdvertisedHost, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        var redis = SharedRedis(silo.Services, cluster.Redis);
+        silo.UseRedisClustering(o => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
+        return silo;
+    }
+
+    /// <summary>
+    /// A silo of the price grid: grains, the price stream provider and grain storage. Storage is
+    /// in memory in the embedded default and on Redis (<c>GridStore</c> and <c>PubSubStore</c>,
+    /// one shared connection) when <c>Cluster:Redis</c> is set. Clustering is chosen by the caller
+    /// (<see cref="UseGridClustering"/>, or a test cluster's own); the quote feed and its ingest are
+    /// added with <see cref="AddQuoteIngest"/> (StockGrains read history from the feed).
     /// </summary>
     public static ISiloBuilder AddPriceGrid(this ISiloBuilder silo, IConfiguration configuration)
     {
         var streams = configuration.GetSection(StreamOptions.Section).Get<StreamOptions>() ?? new StreamOptions();
         Validator.ValidateObject(streams, new ValidationContext(streams), validateAllProperties: true);
+        var cluster = configuration.GetGridClusterOptions();
 
-        silo.AddMemoryGrainStorage(StreamNames.PubSubStore);
-        silo.AddMemoryGrainStorage(StreamNames.GridStore);
+        if (cluster.UsesRedis)
+        {
+            var redis = SharedRedis(silo.Services, cluster.Redis);
+            silo.AddRedisGrainStorage(StreamNames.PubSubStore, (Orleans.Persistence.RedisStorageOptions o) => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
+            silo.AddRedisGrainStorage(StreamNames.GridStore, (Orleans.Persistence.RedisStorageOptions o) => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
+            silo.Services.TryAddSingleton<IStockTrendCache, RedisStockTrendCache>();
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(StreamNames.PubSubStore);
+            silo.AddMemoryGrainStorage(StreamNames.GridStore);
+            silo.Services.TryAddSingleton<IStockTrendCache, NullStockTrendCache>();
+        }
         silo.AddMemoryStreams(StreamNames.Provider, b =>
         {
             b.ConfigurePartitioning(streams.Queues);
@@ -82,5 +163,55 @@ public static class GridHosting
         silo.Services.AddOptions<StockGrainOptions>().BindConfiguration(StockGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddMarketModel();
         return silo;
+    }
+
+    /// <summary>
+    /// An Orleans client of a Redis cluster (the gateway in cluster mode): Redis clustering, the
+    /// grid's stream provider, and connection retries for as long as the host runs, so a gateway
+    /// started before its silos (or while Redis is away) waits for them instead of failing.
+    /// </summary>
+    public static IClientBuilder UseGridCluster(this IClientBuilder client, IConfiguration configuration)
+    {
+        var cluster = configuration.GetGridClusterOptions();
+        if (!cluster.UsesRedis) throw new InvalidOperationException("Cluster:Redis is empty: the embedded default hosts its own silo.");
+        var streams = configuration.GetSection(StreamOptions.Section).Get<StreamOptions>() ?? new StreamOptions();
+        Validator.ValidateObject(streams, new ValidationContext(streams), validateAllProperties: true);
+
+        client.Services.AddOptions<GridClusterOptions>().BindConfiguration(GridClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ServiceId = cluster.ServiceId;
+            o.ClusterId = cluster.ClusterId;
+        });
+        client.UseRedisClustering(o => o.ConfigurationOptions = GridRedis.Options(cluster.Redis));
+        client.AddMemoryStreams(StreamNames.Provider, b => b.ConfigurePartitioning(streams.Queues));
+        client.Services.AddSingleton<IClientConnectionRetryFilter, RetryWhileRunning>();
+        return client;
+    }
+
+    private static GridRedis SharedRedis(IServiceCollection services, string connectionString)
+    {
+        foreach (var d in services)
+        {
+            if (d.ServiceType == typeof(GridRedis) && d.ImplementationInstance is GridRedis existing) return existing;
+        }
+        var redis = new GridRedis(connectionString);
+        services.AddSingleton(redis);
+        return redis;
+    }
+
+    /// <summary>Keeps a client retrying its first connection (every 2 s) until the host stops.</summary>
+    private sealed partial class RetryWhileRunning(ILogger<RetryWhileRunning> logger) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested) return false;
+            LogRetry(logger, exception.Message);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            return true;
+        }
+
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Connecting to the cluster failed, retrying in 2 s: {Error}")]
+        private static partial void LogRetry(ILogger logger, string error);
     }
 }

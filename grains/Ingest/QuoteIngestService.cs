@@ -13,7 +13,8 @@ namespace OrleansPrices.Grains.Ingest;
 /// Polls the quote feed at its cadence while quotes move (auctions and continuous trading) and
 /// hands each new snapshot to its StockGrain with bounded concurrency. Outside trading phases it
 /// does not poll: the grains keep serving the last state. A failing poll is retried with
-/// exponential backoff; the loop never dies on a feed error.
+/// exponential backoff; the loop never dies on a feed error. In a cluster every silo runs this
+/// service but only the holder of the <see cref="IngestLease"/> polls; the others wait to take over.
 /// </summary>
 public sealed partial class QuoteIngestService(
     IGrainFactory grains,
@@ -21,6 +22,7 @@ public sealed partial class QuoteIngestService(
     MarketClock clock,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    IngestLease lease,
     IOptions<IngestOptions> options,
     IngestMetrics metrics,
     ILogger<QuoteIngestService> logger) : BackgroundService
@@ -31,15 +33,21 @@ public sealed partial class QuoteIngestService(
     {
         // Grain calls need the silo up: hosted services start before the host reports started.
         await WaitForStart(stoppingToken);
-        await grains.GetGrain<IStockDirectoryGrain>(IStockDirectoryGrain.Key).SetUniverse([.. feed.Universe]);
-        LogStarted(logger, feed.Name, feed.Universe.Count, feed.PollInterval);
 
         var failures = 0;
         var seeded = false;
+        var universeSet = false;
         MarketPhase? lastPhase = null;
         using var timer = new PeriodicTimer(feed.PollInterval, time);
         do
         {
+            if (!lease.IsHeld)
+            {
+                // Not (or no longer) this silo's turn: wait for the lease, then start as a new holder.
+                await lease.WaitHeldAsync(stoppingToken);
+                LogStarted(logger, feed.Name, feed.Universe.Count, feed.PollInterval);
+                universeSet = false;
+            }
             var status = clock.Now();
             if (status.Phase != lastPhase)
             {
@@ -52,6 +60,11 @@ public sealed partial class QuoteIngestService(
 
             try
             {
+                if (!universeSet)
+                {
+                    await grains.GetGrain<IStockDirectoryGrain>(IStockDirectoryGrain.Key).SetUniverse([.. feed.Universe]);
+                    universeSet = true;
+                }
                 await PollOnce(stoppingToken);
                 seeded = true;
                 failures = 0;
@@ -74,17 +87,34 @@ public sealed partial class QuoteIngestService(
         var started = Stopwatch.GetTimestamp();
         var quotes = await feed.PollAsync(cancellationToken);
         var published = 0;
+        var failed = 0;
+        Exception? lastError = null;
         await Parallel.ForEachAsync(
             quotes,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
             async (quote, _) =>
             {
-                if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                try
                 {
-                    Interlocked.Increment(ref published);
+                    if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                    {
+                        Interlocked.Increment(ref published);
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // One unreachable grain (its silo just died) must not hold back every other
+                    // stock: the rest are applied, and the next snapshot brings this one up to date.
+                    Interlocked.Increment(ref failed);
+                    lastError = ex;
                 }
             });
         metrics.Polled(quotes.Count, published, Stopwatch.GetElapsedTime(started));
+        if (failed > 0)
+        {
+            if (failed == quotes.Count) throw new InvalidOperationException($"every StockGrain call failed: {lastError?.Message}", lastError);
+            LogApplyFailed(logger, failed, quotes.Count, lastError?.Message ?? "");
+        }
         return published;
     }
 
@@ -102,11 +132,14 @@ public sealed partial class QuoteIngestService(
         await started.Task;
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Ingest started: feed {Feed}, {Stocks} stocks, every {Interval}")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Ingest started (this silo holds the ingest lease): feed {Feed}, {Stocks} stocks, every {Interval}")]
     private static partial void LogStarted(ILogger logger, string feed, int stocks, TimeSpan interval);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Market phase {Phase}; next open {NextOpen}")]
     private static partial void LogPhase(ILogger logger, MarketPhase phase, DateTimeOffset? nextOpen);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "{Failed} of {Quotes} StockGrain calls failed in one poll (the others were applied): {Error}")]
+    private static partial void LogApplyFailed(ILogger logger, int failed, int quotes, string error);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Feed {Feed} poll failed ({Failures} in a row), retrying in {Backoff}: {Error}")]
     private static partial void LogPollFailed(ILogger logger, string feed, int failures, TimeSpan backoff, string error);

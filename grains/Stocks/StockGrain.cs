@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
+using OrleansPrices.Grains.Hosting;
 using OrleansPrices.Market.Codes;
 using OrleansPrices.Market.Quotes;
 using OrleansPrices.Market.Strategies;
@@ -13,17 +14,23 @@ namespace OrleansPrices.Grains.Stocks;
 /// One stock. Keeps the latest quote, today's bar and recent daily bars; publishes a
 /// <see cref="PriceDelta"/> only when a new snapshot changed something; evaluates every strategy
 /// on its own data and calls the strategy's SignalListGrain only when a signal starts or ends.
+/// Placed at random: the one ingest calls every StockGrain from one silo, and the default placement
+/// would keep them all there; random placement spreads the stocks over the silos.
 /// </summary>
+[Orleans.Placement.RandomPlacement]
 public sealed partial class StockGrain(
     [PersistentState("stock", StreamNames.GridStore)] IPersistentState<StockState> state,
     IQuoteFeed feed,
     MarketClock clock,
     StrategyCatalog strategies,
     TimeProvider time,
+    IStockTrendCache trendCache,
     IOptions<StockGrainOptions> options,
+    IOptions<GridClusterOptions> cluster,
     ILogger<StockGrain> logger) : Grain, IStockGrain
 {
     private readonly StockGrainOptions _options = options.Value;
+    private readonly bool _durableStorage = cluster.Value.UsesRedis;
     private IAsyncStream<PriceDelta> _stream = null!;
     private StockInfo? _info;
     private bool _dirty;
@@ -55,13 +62,16 @@ public sealed partial class StockGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // On a silo shutdown the storage provider may already be gone (always so with the embedded
-        // memory storage); the state written every StateWriteInterval stands, under a new epoch.
-        if (reason.ReasonCode is DeactivationReasonCode.ApplicationError or DeactivationReasonCode.ShuttingDown) return;
+        // On a silo shutdown the embedded memory storage is already gone: the state written every
+        // StateWriteInterval stands, under a new epoch. Redis storage outlives the silo, so a silo
+        // leaving a cluster hands its stocks over cleanly (same epoch, seq continues).
+        if (reason.ReasonCode == DeactivationReasonCode.ApplicationError) return;
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !_durableStorage) return;
         try
         {
             state.State.Clean = true;
             await state.WriteStateAsync(cancellationToken);
+            trendCache.Write(_info?.TsCode ?? this.GetPrimaryKeyString(), state.State.History, state.State.Today);
         }
         catch (Exception ex)
         {
@@ -76,6 +86,13 @@ public sealed partial class StockGrain(
         if (_info is null || !string.Equals(quote.TsCode, _info.TsCode, StringComparison.Ordinal))
         {
             LogRejected(logger, this.GetPrimaryKeyString(), quote.TsCode);
+            return null;
+        }
+
+        // A snapshot not after the last applied one is a repeat (two ingest holders overlapping
+        // for a moment, a retried call) or out of order: applying it would publish a tick twice.
+        if (s.Quote is { } last && quote.Time <= last.Time)
+        {
             return null;
         }
 
@@ -109,6 +126,12 @@ public sealed partial class StockGrain(
         var s = state.State;
         return Task.FromResult(new StockSnapshot(
             this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, s.Today, [.. s.History], [.. s.ActiveSignals]));
+    }
+
+    public Task<StockHead> GetHead()
+    {
+        var s = state.State;
+        return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote));
     }
 
     private void RollDay(StockState s, DateOnly tradingDay)
@@ -146,15 +169,29 @@ public sealed partial class StockGrain(
     private async Task WriteState()
     {
         if (!_dirty) return;
-        await state.WriteStateAsync();
-        _dirty = false;
+        // Whatever happens, wait a full interval before trying again (Redis away must not make
+        // every tick wait on storage).
         _lastWriteTicks = time.GetTimestamp();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex) when (ex is not Orleans.Storage.InconsistentStateException)
+        {
+            LogWriteFailed(logger, _info?.TsCode ?? "", ex.Message);
+            return;
+        }
+        _dirty = false;
+        trendCache.Write(_info!.TsCode, state.State.History, state.State.Today);
     }
 
     internal static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "StockGrain {GrainKey} could not write its state on deactivation: {Error}")]
     private static partial void LogFinalWriteFailed(ILogger logger, string grainKey, string error);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "StockGrain {GrainKey} could not write its state (retried after the write interval): {Error}")]
+    private static partial void LogWriteFailed(ILogger logger, string grainKey, string error);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "StockGrain {GrainKey} rejected a quote for {QuoteCode}")]
     private static partial void LogRejected(ILogger logger, string grainKey, string quoteCode);

@@ -6,6 +6,9 @@ namespace OrleansPrices.Tests.Grains;
 
 public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluster>
 {
+    private static long _tick;
+
+    /// <summary>A snapshot; without <paramref name="time"/>, each one is a millisecond later than the last (grains ignore snapshots not after the last applied one).</summary>
     private static Quote Q(string code, decimal price, long volume, DateTimeOffset? time = null) => new()
     {
         TsCode = code,
@@ -19,7 +22,7 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         Amount = volume * price,
         Bid = price - 0.01m,
         Ask = price + 0.01m,
-        Time = time ?? GridCluster.TenAm,
+        Time = time ?? GridCluster.TenAm.AddMilliseconds(Interlocked.Increment(ref _tick)),
     };
 
     [Fact]
@@ -31,7 +34,7 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
 
         Assert.Equal(1, await grain.ApplyQuote(Q(code, 10.05m, 100_000)));
         // Same values at a later time: nothing changed, nothing published.
-        Assert.Null(await grain.ApplyQuote(Q(code, 10.05m, 100_000, GridCluster.TenAm.AddSeconds(3))));
+        Assert.Null(await grain.ApplyQuote(Q(code, 10.05m, 100_000)));
         Assert.Equal(2, await grain.ApplyQuote(Q(code, 10.06m, 100_000)));
         Assert.Equal(3, await grain.ApplyQuote(Q(code, 10.06m, 150_000)));
         for (var i = 0; i < 20; i++) await grain.ApplyQuote(Q(code, 10.10m + i * 0.01m, 200_000 + i));
@@ -51,6 +54,29 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         Assert.Equal(10.29m, snapshot.Quote!.Price);
         Assert.Equal(5, snapshot.History.Length);
         Assert.Equal(10.29m, snapshot.Today!.Close);
+    }
+
+    [Fact]
+    public async Task A_snapshot_not_after_the_last_applied_one_is_ignored_so_no_tick_is_applied_twice()
+    {
+        const string code = "600519.SH";
+        var deltas = await grid.Collect<PriceDelta>(StreamNames.Prices(code));
+        var grain = grid.Client.GetGrain<IStockGrain>(code);
+        var t = GridCluster.TenAm.AddHours(-1); // before every Q() default time
+
+        Assert.Equal(1, await grain.ApplyQuote(Q(code, 10.05m, 100_000, t)));
+        // The same snapshot again (a second ingest holder overlapping, a retried call).
+        Assert.Null(await grain.ApplyQuote(Q(code, 10.05m, 100_000, t)));
+        // Same time, other values; an older snapshot: neither is applied.
+        Assert.Null(await grain.ApplyQuote(Q(code, 10.30m, 130_000, t)));
+        Assert.Null(await grain.ApplyQuote(Q(code, 10.20m, 120_000, t.AddSeconds(-3))));
+        Assert.Equal(10.05m, (await grain.GetHead()).Quote!.Price);
+        // The next snapshot is applied as usual.
+        Assert.Equal(2, await grain.ApplyQuote(Q(code, 10.06m, 110_000, t.AddSeconds(3))));
+
+        var got = await deltas.WaitFor(3, TimeSpan.FromSeconds(1));
+        Assert.Equal([1L, 2L], got.Select(d => d.Seq));
+        Assert.Equal([10.05m, 10.06m], got.Select(d => d.Quote.Price));
     }
 
     [Fact]
