@@ -70,8 +70,9 @@ def ok(d):
 
 def table(runs, targets, workloads):
     head = ("| server | workload | clients | msgs/s | delivered | updates/msg | KB/msg | p50 ms | p90 ms | p99 ms "
-            "| 1-s p99 median ms | p99.9 ms | max ms | server CPU µs/msg | server CPU % | RSS KiB/conn | client CPU % |")
-    lines = [head, "|" + "---|" * 17]
+            "| 1-s p99 median ms | p99.9 ms | max ms | server CPU µs/msg | server CPU % | RSS KiB/conn | client CPU % "
+            "| others on server core % |")
+    lines = [head, "|" + "---|" * 18]
     for t in targets:
         for w in workloads:
             d = runs.get((t, w))
@@ -79,7 +80,7 @@ def table(runs, targets, workloads):
                 continue
             if not ok(d):
                 why = d.get("skipped") or d.get("error")
-                lines.append(f"| {t} | {w} | {'skipped' if 'skipped' in d else 'error'}: {why} |" + " |" * 14)
+                lines.append(f"| {t} | {w} | {'skipped' if 'skipped' in d else 'error'}: {why} |" + " |" * 15)
                 continue
             lat = d["lat_us"]
             idle = w.startswith("idle")
@@ -95,7 +96,8 @@ def table(runs, targets, workloads):
                 f"| {ms(lat['p999']) if lat['count'] else '–'} "
                 f"| {ms(lat['max']) if lat['count'] else '–'} "
                 f"| {num(d.get('server_cpu_us_per_msg')) if not idle else '–'} | {num(d.get('server_cpu_pct'))} "
-                f"| {num(d.get('rss_per_conn_kib'))} | {num(d.get('client_cpu_pct'))} |")
+                f"| {num(d.get('rss_per_conn_kib'))} | {num(d.get('client_cpu_pct'))} "
+                f"| {num(d.get('server_core_others_pct'), '{:.0f}')} |")
     return "\n".join(lines)
 
 
@@ -360,6 +362,10 @@ def main():
     md.append("- Stall test: one connection in the middle of the 1,000 sets `SO_RCVBUF` to 4 KiB and never reads "
               "after the upgrade, so the server's send path towards it fills within a few ticks.\n")
     md.append("## How to read the figures\n")
+    md.append("- `others on server core %`: how busy core 0 was during the window with work other than the "
+              "server (other developers' builds and tests, kernel softirqs): `/proc/stat` busy time of the core minus "
+              "the server's own CPU time. A row with a high figure ran on a crowded core: its latency is the first "
+              "thing to doubt; CPU per message suffers less (it counts only the server's own time).")
     md.append("- The machine is shared and noisy (other builds run on both cores): absolute numbers move from run "
               "to run by tens of percent. Compare ratios between servers within one run, not across runs.")
     md.append("- At 10,000 clients one tick is a burst of 10,000 sends: p50 is roughly half the time the server "

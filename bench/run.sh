@@ -237,7 +237,7 @@ run_one() {  # target workload-spec
   [ "$conns" -gt 5000 ] && src_ips=4
   log "run  $label: $conns clients, every ${interval} ms, stall $stall, warm-up ${warm}s, window ${dur}s"
   if taskset -c "$CLIENT_CPU" "$BENCH/loadclient/loadclient" --port "$port" --conns "$conns" \
-       --src-ips "$src_ips" --connect-timeout 60 --warmup "$warm" --duration "$dur" --server-pid "$pid" \
+       --src-ips "$src_ips" --connect-timeout 60 --server-core "$SERVER_CPU" --client-core "$CLIENT_CPU" --warmup "$warm" --duration "$dur" --server-pid "$pid" \
        --expect-interval-ms "$interval" --label "$label" "${extra[@]}" >"$out.tmp" 2>"$out.err"; then
     mv "$out.tmp" "$out"
     rm -f "$out.err"

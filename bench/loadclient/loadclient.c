@@ -76,11 +76,12 @@ static struct {
     int verbose;
     int dump;
     const char *match;
+    int server_core, client_core;
 } opt = {
     .host = "127.0.0.1", .port = 8000, .path = "/ws/stock/prices", .conns = 1000, .src_ips = 0,
     .concurrency = 200, .connect_timeout = 120, .warmup = 5, .duration = 20, .server_pid = 0,
     .send_msg = NULL, .signalr = 0, .stall = 0, .stall_rcvbuf = 4096, .stall_mss = 536, .updates_per_msg = 0,
-    .expect_interval_ms = 0, .label = "", .verbose = 0, .match = "price_update",
+    .expect_interval_ms = 0, .label = "", .verbose = 0, .match = "price_update", .server_core = -1, .client_core = -1,
 };
 
 static conn_t *conns;
@@ -174,6 +175,27 @@ static proc_sample_t sample_proc(int pid) {
     fclose(f);
     s.ok = 1;
     return s;
+}
+
+/* Busy seconds of one core (all processes, IRQ and softirq included) from /proc/stat. */
+static double core_busy_s(int core) {
+    if (core < 0) return 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return 0;
+    char line[512], name[16];
+    snprintf(name, sizeof name, "cpu%d ", core);
+    double busy = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, name, strlen(name)) != 0) continue;
+        unsigned long long v[8] = {0};
+        sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &v[6], &v[7]);
+        /* user nice system idle iowait irq softirq steal */
+        busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+        break;
+    }
+    fclose(f);
+    return busy;
 }
 
 static double self_cpu_s(void) {
@@ -556,6 +578,8 @@ static void usage(void) {
         "  --updates-per-msg U  count U updates per message instead of counting \"code\" keys\n"
         "  --expect-interval-ms I  publish interval, to report the share of messages delivered\n"
         "  --label TEXT         copied into the JSON result\n"
+        "  --server-core C      report how busy core C was, and with what besides the server\n"
+        "  --client-core C      the same for the load client's core\n"
         "  --match TEXT         a price message has TEXT in its first 160 bytes (price_update; '' = any)\n"
         "  --dump N             print the first N messages received to stderr\n"
         "  -v                   progress on stderr\n");
@@ -590,7 +614,7 @@ int main(int argc, char **argv) {
         {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'}, {"server-pid", 1, 0, 'S'},
         {"send", 1, 0, 'm'}, {"signalr", 0, 0, 'R'}, {"stall", 1, 0, 'k'},
         {"stall-rcvbuf", 1, 0, 'b'}, {"stall-mss", 1, 0, 'x'}, {"updates-per-msg", 1, 0, 'u'},
-        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"help", 0, 0, 'h'},
+        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"server-core", 1, 0, 'C'}, {"client-core", 1, 0, 'c' + 256}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
@@ -614,6 +638,8 @@ int main(int argc, char **argv) {
         case 'i': opt.expect_interval_ms = atoi(optarg); break;
         case 'l': opt.label = optarg; break;
         case 'M': opt.match = optarg; break;
+        case 'C': opt.server_core = atoi(optarg); break;
+        case 'c' + 256: opt.client_core = atoi(optarg); break;
         case 'D': opt.dump = atoi(optarg); break;
         case 'v': opt.verbose = 1; break;
         default: usage();
@@ -658,6 +684,7 @@ int main(int argc, char **argv) {
     double next_slice = 0;
     proc_sample_t connected = {0, 0, 0}, m0 = {0, 0, 0}, m1 = {0, 0, 0};
     double self0 = 0, self1 = 0, wall0 = 0, wall1 = 0;
+    double score0 = 0, score1 = 0, ccore0 = 0, ccore1 = 0;
     uint64_t closed_at_measure = 0;
     struct epoll_event evs[1024];
 
@@ -698,6 +725,8 @@ int main(int argc, char **argv) {
             closed_at_measure = st.closed;
             m0 = sample_proc(opt.server_pid);
             self0 = self_cpu_s();
+            score0 = core_busy_s(opt.server_core);
+            ccore0 = core_busy_s(opt.client_core);
             wall0 = mono_s();
             measuring = 1;
             logf_("measuring for %.0f s", opt.duration);
@@ -706,6 +735,8 @@ int main(int argc, char **argv) {
             close_slice();
             wall1 = mono_s();
             self1 = self_cpu_s();
+            score1 = core_busy_s(opt.server_core);
+            ccore1 = core_busy_s(opt.client_core);
             m1 = sample_proc(opt.server_pid);
             t_end = now;
             break;
@@ -785,6 +816,14 @@ int main(int argc, char **argv) {
                 base.rss_kib, connected.rss_kib, m1.rss_kib);
         fprintf(o, ",\"rss_per_conn_kib\":%.2f", open_now > 0 ? (double)rss_delta / open_now : 0.0);
     }
+    /* what else ran on the two cores during the window: the noise of a shared machine */
+    if (opt.server_core >= 0)
+        fprintf(o, ",\"server_core_busy_pct\":%.1f,\"server_core_others_pct\":%.1f",
+                100.0 * (score1 - score0) / window,
+                100.0 * ((score1 - score0) - (server_cpu > 0 ? server_cpu : 0)) / window);
+    if (opt.client_core >= 0)
+        fprintf(o, ",\"client_core_busy_pct\":%.1f,\"client_core_others_pct\":%.1f",
+                100.0 * (ccore1 - ccore0) / window, 100.0 * ((ccore1 - ccore0) - (self1 - self0)) / window);
     fprintf(o, ",\"client_cpu_s\":%.3f,\"client_cpu_pct\":%.1f}\n", self1 - self0,
             100.0 * (self1 - self0) / window);
     fflush(o);
