@@ -85,16 +85,17 @@ public static partial class PriceSocketEndpoint
             context.Response.Headers.Connection = "Upgrade";
             context.Response.Headers.SecWebSocketAccept = handshake.Accept;
             var stream = await upgrade.UpgradeAsync();
+            // Request.BodyReader is the finished request's (empty) body after the upgrade: read the upgraded stream.
             var reader = PipeReader.Create(stream, ReaderOptions);
             var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
             connection = new ClientConnection(registry.NextId(), stream, socket, context.Abort,
-                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time, context.RequestAborted);
+                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time);
             registry.Add(connection);
             connection.Send(OutboundFrame.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, ServerMessages.UnixMicros(time.GetUtcNow()))));
 
             var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
             using var frames = new WebSocketFrameReader(o.MaxMessageBytes);
-            var outcome = await ReceiveLoop(reader, frames, connection, o, metrics, time, logger, context.RequestAborted);
+            var outcome = await ReceiveLoop(reader, frames, connection, o, metrics, time, logger);
             switch (outcome)
             {
                 case Outcome.PeerClosed:
@@ -128,14 +129,16 @@ public static partial class PriceSocketEndpoint
     }
 
     private static async Task<Outcome> ReceiveLoop(PipeReader reader, WebSocketFrameReader frames, ClientConnection connection, GatewayOptions o,
-        GatewayMetrics metrics, TimeProvider time, ILogger logger, CancellationToken aborted)
+        GatewayMetrics metrics, TimeProvider time, ILogger logger)
     {
         var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
         var violations = 0;
         while (true)
         {
             // With zero-byte reads the pipe holds no buffer until bytes arrive: idle connections cost no receive memory.
-            var result = await reader.ReadAsync(aborted);
+            // No cancellation token: Abort() tears the transport down, which ends this read. (Using
+            // RequestAborted would give every connection a cancellation source and registrations.)
+            var result = await reader.ReadAsync();
             var buffer = result.Buffer;
             if (!buffer.IsEmpty) connection.MarkReceived();
             var outcome = Outcome.Continue;

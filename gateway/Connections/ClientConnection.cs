@@ -16,7 +16,7 @@ public sealed class ClientConnection
 {
     private readonly FrameWriter _output;
     private readonly Action _abortTransport;
-    private readonly CancellationToken _aborted;
+    private CancellationTokenSource? _abortSource;
     private readonly Func<long, OutboundFrame?> _catchUp;
     private readonly int _maxQueued;
     private readonly GatewayMetrics _metrics;
@@ -26,6 +26,7 @@ public sealed class ClientConnection
     private bool _sending;
     private bool _lagging;
     private bool _closing;
+    private bool _abortedByServer;
     private long _lastBatch;
     private long _sendStarted;
     private long _skipped;
@@ -36,13 +37,11 @@ public sealed class ClientConnection
     /// <param name="output">The upgraded connection: framed bytes are written to it, one write in flight.</param>
     /// <param name="socket">The connection's socket when the transport has one: frames then skip Kestrel's output pipe.</param>
     /// <param name="abortTransport">Tears the TCP connection down (pending reads and writes end).</param>
-    /// <param name="aborted">Cancelled when the transport is aborted or the peer goes away.</param>
-    public ClientConnection(long id, Stream output, System.Net.Sockets.Socket? socket, Action abortTransport, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time, CancellationToken aborted)
+    public ClientConnection(long id, Stream output, System.Net.Sockets.Socket? socket, Action abortTransport, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time)
     {
         Id = id;
         _output = new FrameWriter(output, socket);
         _abortTransport = abortTransport;
-        _aborted = aborted;
         _catchUp = catchUp;
         _maxQueued = maxQueued;
         _lastBatch = startBatch;
@@ -53,8 +52,22 @@ public sealed class ClientConnection
 
     public long Id { get; }
 
-    /// <summary>Cancelled when the connection is aborted (stalled, dead, or the server shuts down).</summary>
-    public CancellationToken Aborted => _aborted;
+    /// <summary>
+    /// Cancelled when the server aborts the connection (stalled, dead, shutting down). Created on
+    /// first use: an idle connection carries no cancellation source.
+    /// </summary>
+    public CancellationToken Aborted
+    {
+        get
+        {
+            lock (_sync)
+            {
+                _abortSource ??= new CancellationTokenSource();
+                if (_closing && _abortedByServer) _abortSource.Cancel();
+                return _abortSource.Token;
+            }
+        }
+    }
 
     /// <summary>Completes once a queued close frame has been written (or the connection failed).</summary>
     public Task CloseSent
@@ -167,8 +180,15 @@ public sealed class ClientConnection
     /// <summary>Tears the connection down without a close handshake (stalled peer, shutdown).</summary>
     public void Abort()
     {
-        lock (_sync) _closing = true;
+        CancellationTokenSource? source;
+        lock (_sync)
+        {
+            _closing = true;
+            _abortedByServer = true;
+            source = _abortSource;
+        }
         _abortTransport();
+        source?.Cancel();
     }
 
     /// <summary>The endpoint is done with this connection: nothing more is queued or sent.</summary>
@@ -217,7 +237,7 @@ public sealed class ClientConnection
                     _sendStarted = _time.GetTimestamp();
                 }
 
-                await _output.WriteAsync(next.Bytes, _time, _aborted);
+                await _output.WriteAsync(next.Bytes, _time, CancellationToken.None);
                 if (next.IsClose)
                 {
                     _metrics.ServerClose(next.CloseCode);
