@@ -95,7 +95,19 @@ public static partial class PriceSocketEndpoint
 
             var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
             using var frames = new WebSocketFrameReader(o.MaxMessageBytes);
-            var outcome = await ReceiveLoop(reader, frames, connection, o, metrics, time, logger);
+            var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
+            var violations = 0;
+            Outcome outcome;
+            // The receive loop lives in this method, so a waiting connection holds one state machine, not two.
+            // With zero-byte reads the pipe holds no buffer until bytes arrive: idle connections cost no receive memory.
+            // No cancellation token: Abort() tears the transport down, which ends the read. (Using RequestAborted
+            // would give every connection a cancellation source and a registration per read.)
+            do
+            {
+                var result = await reader.ReadAsync();
+                outcome = Received(reader, result, frames, connection, bucket, ref violations, o, metrics, time, logger);
+            }
+            while (outcome == Outcome.Continue);
             switch (outcome)
             {
                 case Outcome.PeerClosed:
@@ -128,28 +140,20 @@ public static partial class PriceSocketEndpoint
         }
     }
 
-    private static async Task<Outcome> ReceiveLoop(PipeReader reader, WebSocketFrameReader frames, ClientConnection connection, GatewayOptions o,
-        GatewayMetrics metrics, TimeProvider time, ILogger logger)
+    /// <summary>Hands what one read brought to the frame reader and handles every complete message in it.</summary>
+    private static Outcome Received(PipeReader reader, in ReadResult result, WebSocketFrameReader frames, ClientConnection connection,
+        TokenBucket bucket, ref int violations, GatewayOptions o, GatewayMetrics metrics, TimeProvider time, ILogger logger)
     {
-        var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
-        var violations = 0;
-        while (true)
+        var buffer = result.Buffer;
+        if (!buffer.IsEmpty) connection.MarkReceived();
+        var outcome = Outcome.Continue;
+        while (outcome == Outcome.Continue && frames.TryRead(ref buffer, out var message))
         {
-            // With zero-byte reads the pipe holds no buffer until bytes arrive: idle connections cost no receive memory.
-            // No cancellation token: Abort() tears the transport down, which ends this read. (Using
-            // RequestAborted would give every connection a cancellation source and registrations.)
-            var result = await reader.ReadAsync();
-            var buffer = result.Buffer;
-            if (!buffer.IsEmpty) connection.MarkReceived();
-            var outcome = Outcome.Continue;
-            while (outcome == Outcome.Continue && frames.TryRead(ref buffer, out var message))
-            {
-                outcome = Handle(message, connection, bucket, ref violations, o, metrics, time, logger);
-            }
-            reader.AdvanceTo(buffer.Start, buffer.End);
-            if (outcome != Outcome.Continue) return outcome;
-            if (result.IsCompleted || result.IsCanceled) return Outcome.Gone;
+            outcome = Handle(message, connection, bucket, ref violations, o, metrics, time, logger);
         }
+        reader.AdvanceTo(buffer.Start, buffer.End);
+        if (outcome == Outcome.Continue && (result.IsCompleted || result.IsCanceled)) return Outcome.Gone;
+        return outcome;
     }
 
     private static Outcome Handle(in WebSocketMessage message, ClientConnection connection, TokenBucket bucket, ref int violations,
