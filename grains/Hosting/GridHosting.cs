@@ -125,7 +125,11 @@ public static partial class GridHosting
             silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
         }
         var redis = SharedRedis(silo.Services, cluster.Redis);
-        silo.UseRedisClustering(o => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
+        silo.UseRedisClustering(o =>
+        {
+            o.ConfigurationOptions = GridRedis.Options(cluster.Redis); // validated; the connection itself is the shared one
+            o.CreateMultiplexer = async _ => (await redis.GetAsync(), true);
+        });
         return silo;
     }
 
@@ -145,15 +149,17 @@ public static partial class GridHosting
         if (cluster.UsesRedis)
         {
             var redis = SharedRedis(silo.Services, cluster.Redis);
-            silo.AddRedisGrainStorage(StreamNames.PubSubStore, (Orleans.Persistence.RedisStorageOptions o) => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
-            silo.AddRedisGrainStorage(StreamNames.GridStore, (Orleans.Persistence.RedisStorageOptions o) => o.CreateMultiplexer = async _ => (await redis.GetAsync(), true));
+            silo.AddRedisGrainStorage(StreamNames.PubSubStore, (Orleans.Persistence.RedisStorageOptions o) => SharedConnection(o, redis, cluster.Redis));
+            silo.AddRedisGrainStorage(StreamNames.GridStore, (Orleans.Persistence.RedisStorageOptions o) => SharedConnection(o, redis, cluster.Redis));
             silo.Services.TryAddSingleton<IStockTrendCache, RedisStockTrendCache>();
+            silo.Services.TryAddSingleton<IGridStorageHealth, RedisStorageHealth>();
         }
         else
         {
             silo.AddMemoryGrainStorage(StreamNames.PubSubStore);
             silo.AddMemoryGrainStorage(StreamNames.GridStore);
             silo.Services.TryAddSingleton<IStockTrendCache, NullStockTrendCache>();
+            silo.Services.TryAddSingleton<IGridStorageHealth, MemoryStorageHealth>();
         }
         silo.AddMemoryStreams(StreamNames.Provider, b =>
         {
@@ -187,6 +193,12 @@ public static partial class GridHosting
         client.AddMemoryStreams(StreamNames.Provider, b => b.ConfigurePartitioning(streams.Queues));
         client.Services.AddSingleton<IClientConnectionRetryFilter, RetryWhileRunning>();
         return client;
+    }
+
+    private static void SharedConnection(Orleans.Persistence.RedisStorageOptions o, GridRedis redis, string connectionString)
+    {
+        o.ConfigurationOptions = GridRedis.Options(connectionString);
+        o.CreateMultiplexer = async _ => (await redis.GetAsync(), true);
     }
 
     private static GridRedis SharedRedis(IServiceCollection services, string connectionString)

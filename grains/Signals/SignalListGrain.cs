@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Orleans.Streams;
+using OrleansPrices.Grains.Hosting;
 
 namespace OrleansPrices.Grains.Signals;
 
@@ -15,8 +17,10 @@ public sealed class SignalListState
 /// per tick); every change bumps the version and goes out on the strategy's signals stream so
 /// gateways keep their cached copy current without polling.
 /// </summary>
-public sealed class SignalListGrain(
-    [PersistentState("signals", StreamNames.GridStore)] IPersistentState<SignalListState> state) : Grain, ISignalListGrain
+public sealed partial class SignalListGrain(
+    [PersistentState("signals", StreamNames.GridStore)] IPersistentState<SignalListState> state,
+    IGridStorageHealth storage,
+    ILogger<SignalListGrain> logger) : Grain, ISignalListGrain
 {
     private IAsyncStream<SignalChange> _stream = null!;
     private SignalListSnapshot? _snapshot;
@@ -56,7 +60,24 @@ public sealed class SignalListGrain(
     {
         state.State.Version = change.Version;
         _snapshot = null;
-        await state.WriteStateAsync();
+        // Storage away (Redis down) must not hold back every StockGrain whose signal changes: the
+        // change is published now and the list written with the next change once storage is back.
+        if (storage.Available)
+        {
+            try
+            {
+                await state.WriteStateAsync().WaitAsync(WriteTimeout);
+            }
+            catch (Exception ex) when (ex is not Orleans.Storage.InconsistentStateException)
+            {
+                LogWriteFailed(logger, this.GetPrimaryKeyString(), ex.Message);
+            }
+        }
         await _stream.OnNextAsync(change);
     }
+
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "SignalListGrain {Strategy} could not write its state (written with the next change): {Error}")]
+    private static partial void LogWriteFailed(ILogger logger, string strategy, string error);
 }

@@ -25,6 +25,7 @@ public sealed partial class StockGrain(
     StrategyCatalog strategies,
     TimeProvider time,
     IStockTrendCache trendCache,
+    IGridStorageHealth storage,
     IOptions<StockGrainOptions> options,
     IOptions<GridClusterOptions> cluster,
     ILogger<StockGrain> logger) : Grain, IStockGrain
@@ -168,7 +169,7 @@ public sealed partial class StockGrain(
 
     private async Task WriteState()
     {
-        if (!_dirty) return;
+        if (!_dirty || !storage.Available) return;
         // Whatever happens, wait a full interval before trying again (Redis away must not make
         // every tick wait on storage).
         _lastWriteTicks = time.GetTimestamp();

@@ -43,6 +43,7 @@ public sealed class SiloKillTests(ITestOutputHelper output)
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
+        await cluster.WaitForLivenessToStabilizeAsync();
         try
         {
             await using var gateway = await GatewaySide.StartAsync(cluster.Client, feed.Codes);
