@@ -38,5 +38,13 @@ public sealed class GridClusterOptions
     /// </summary>
     public string AdvertisedHost { get; set; } = "";
 
+    /// <summary>
+    /// Cluster mode only: how long a silo waits for a probe's answer. Two missed probes declare a
+    /// silo dead, and only then do its grains (StockGrains, the ingest lease) reactivate elsewhere,
+    /// so this bounds recovery from a crashed silo (Orleans' default is 5 s with three misses).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:01:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 }

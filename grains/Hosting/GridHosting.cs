@@ -112,6 +112,13 @@ public static partial class GridHosting
             o.ServiceId = cluster.ServiceId;
             o.ClusterId = cluster.ClusterId;
         });
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = cluster.ProbeTimeout;
+            o.NumMissedProbesLimit = 2;
+            // One vote suffices: a two-silo cluster has only one other silo to vote.
+            o.NumVotesForDeathDeclaration = 1;
+        });
         if (System.Net.IPAddress.TryParse(cluster.AdvertisedHost, out var ip))
         {
             silo.ConfigureEndpoints(ip, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);

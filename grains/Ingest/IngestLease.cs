@@ -46,10 +46,20 @@ public sealed partial class IngestLease(
     public bool IsHeld => time.GetTimestamp() < Interlocked.Read(ref _heldUntil);
 
     /// <summary>Completes when this silo holds the lease.</summary>
-    public Task WaitHeldAsync(CancellationToken cancellationToken)
+    public async Task WaitHeldAsync(CancellationToken cancellationToken)
     {
-        if (IsHeld) return Task.CompletedTask;
-        lock (_gate) return _acquired.Task.WaitAsync(cancellationToken);
+        while (!IsHeld)
+        {
+            Task acquired;
+            lock (_gate)
+            {
+                // Completed by an earlier grant that has since run out (renewals failing): wait for
+                // a new one. Every successful renewal completes the current task again.
+                if (_acquired.Task.IsCompleted) _acquired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                acquired = _acquired.Task;
+            }
+            await acquired.WaitAsync(cancellationToken);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
