@@ -22,6 +22,14 @@ public interface IStockGrain : IGrainWithStringKey
     /// <summary>The latest quote with its epoch and seq, without the bars: what a gateway's watchdog compares with its book.</summary>
     [ReadOnly, AlwaysInterleave, Alias("GetHead")]
     Task<StockHead> GetHead();
+
+    /// <summary>
+    /// For a reconnecting client at (<paramref name="epoch"/>, <paramref name="seq"/>): the deltas it
+    /// missed, in order, when the grain still holds them all; otherwise not recovered, with the
+    /// current quote for a fresh snapshot.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave, Alias("GetSince")]
+    Task<DeltaReplay> GetSince(long epoch, long seq);
 }
 
 /// <summary>A StockGrain's latest published state, cheap to ask for.</summary>
@@ -42,3 +50,12 @@ public sealed record StockSnapshot(
     [property: Id(4)] DailyBar? Today,
     [property: Id(5)] ImmutableArray<DailyBar> History,
     [property: Id(6)] ImmutableArray<string> ActiveSignals);
+
+/// <summary>The answer to <see cref="IStockGrain.GetSince"/>.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansPrices.DeltaReplay")]
+public sealed record DeltaReplay(
+    [property: Id(0)] bool Recovered,
+    [property: Id(1)] ImmutableArray<PriceDelta> Deltas,
+    [property: Id(2)] long Epoch,
+    [property: Id(3)] long Seq,
+    [property: Id(4)] Quote? Quote);

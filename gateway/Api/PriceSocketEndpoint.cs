@@ -7,6 +7,7 @@ using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Hosting;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Protocol;
+using OrleansPrices.Gateway.Subscriptions;
 
 namespace OrleansPrices.Gateway.Api;
 
@@ -47,6 +48,7 @@ public static partial class PriceSocketEndpoint
         HttpContext context,
         ConnectionRegistry registry,
         Broadcaster broadcaster,
+        SubscriptionHub hub,
         GatewayMetrics metrics,
         TimeProvider time,
         IOptions<GatewayOptions> options,
@@ -105,7 +107,7 @@ public static partial class PriceSocketEndpoint
             do
             {
                 var result = await reader.ReadAsync();
-                outcome = Received(reader, result, frames, connection, bucket, ref violations, o, metrics, time, logger);
+                outcome = Received(reader, result, frames, connection, bucket, ref violations, o, hub, metrics, time, logger);
             }
             while (outcome == Outcome.Continue);
             switch (outcome)
@@ -131,6 +133,17 @@ public static partial class PriceSocketEndpoint
             if (connection is not null)
             {
                 registry.Remove(connection);
+                if (connection.Session is { } session)
+                {
+                    // Releases the connection's stream interest; bounded so a stopping cluster cannot hold the socket task.
+                    try
+                    {
+                        await session.Close().WaitAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+                    }
+                    catch (TimeoutException)
+                    {
+                    }
+                }
                 // After a close handshake Kestrel ends the TCP connection gracefully once the close
                 // frame is out; anything else (peer gone, error) tears it down.
                 if (graceful) connection.MarkEnded();
@@ -142,14 +155,14 @@ public static partial class PriceSocketEndpoint
 
     /// <summary>Hands what one read brought to the frame reader and handles every complete message in it.</summary>
     private static Outcome Received(PipeReader reader, in ReadResult result, WebSocketFrameReader frames, ClientConnection connection,
-        TokenBucket bucket, ref int violations, GatewayOptions o, GatewayMetrics metrics, TimeProvider time, ILogger logger)
+        TokenBucket bucket, ref int violations, GatewayOptions o, SubscriptionHub hub, GatewayMetrics metrics, TimeProvider time, ILogger logger)
     {
         var buffer = result.Buffer;
         if (!buffer.IsEmpty) connection.MarkReceived();
         var outcome = Outcome.Continue;
         while (outcome == Outcome.Continue && frames.TryRead(ref buffer, out var message))
         {
-            outcome = Handle(message, connection, bucket, ref violations, o, metrics, time, logger);
+            outcome = Handle(message, connection, bucket, ref violations, o, hub, metrics, time, logger);
         }
         reader.AdvanceTo(buffer.Start, buffer.End);
         if (outcome == Outcome.Continue && (result.IsCompleted || result.IsCanceled)) return Outcome.Gone;
@@ -157,7 +170,7 @@ public static partial class PriceSocketEndpoint
     }
 
     private static Outcome Handle(in WebSocketMessage message, ClientConnection connection, TokenBucket bucket, ref int violations,
-        GatewayOptions o, GatewayMetrics metrics, TimeProvider time, ILogger logger)
+        GatewayOptions o, SubscriptionHub hub, GatewayMetrics metrics, TimeProvider time, ILogger logger)
     {
         switch (message.Kind)
         {
@@ -193,14 +206,28 @@ public static partial class PriceSocketEndpoint
             return Outcome.Continue;
         }
 
-        var parsed = ClientMessageParser.Parse(message.Payload.Span);
+        var parsed = RequestParser.Parse(message.Payload.Span);
         if (parsed.IsError)
         {
-            Reply(connection, metrics, parsed.ErrorCode!, parsed.ErrorMessage!);
+            metrics.ProtocolError(parsed.ErrorCode!);
+            connection.Send(OutboundFrame.Reply(parsed.Id is null
+                ? ServerMessages.Error(parsed.ErrorCode!, parsed.ErrorMessage!)
+                : SubscriptionMessages.Error(parsed.Id, parsed.ErrorCode!, parsed.ErrorMessage!)));
         }
-        else if (parsed.Type == ClientMessageType.Ping)
+        else if (parsed.Request!.Kind == RequestKind.Ping)
         {
             connection.Send(OutboundFrame.Reply(ServerMessages.Pong(ServerMessages.UnixMicros(time.GetUtcNow()))));
+        }
+        else
+        {
+            var session = connection.Session;
+            if (session is null)
+            {
+                session = new SubscriberSession(connection, hub, o.SubscribesPerSecond, o.SubscribeBurst, time, logger);
+                var id = connection.Id;
+                connection.BecomeSubscriber(session, () => hub.CatchUp(id));
+            }
+            session.Enqueue(parsed.Request);
         }
         return Outcome.Continue;
     }

@@ -71,7 +71,7 @@ public static class StocksApi
         return TypedResults.Bytes(body, "application/json; charset=utf-8");
     }
 
-    private static SignalRow ToRow(SignalEntry e, PriceBook book)
+    internal static SignalRow ToRow(SignalEntry e, PriceBook book)
     {
         var s = e.Signal;
         decimal? price = null, change = null;

@@ -1,4 +1,5 @@
 using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Subscriptions;
 
 namespace OrleansPrices.Gateway.Connections;
 
@@ -12,7 +13,7 @@ namespace OrleansPrices.Gateway.Connections;
 /// upgraded connection's stream. The connection also keeps the two timestamps the registry's
 /// heartbeat sweep needs, so no connection has a timer of its own.
 /// </summary>
-public sealed class ClientConnection
+public sealed class ClientConnection : ISubscriberChannel
 {
     private readonly FrameWriter _output;
     private readonly Action _abortTransport;
@@ -126,13 +127,59 @@ public sealed class ClientConnection
     /// <summary>Price frames this connection skipped while lagging.</summary>
     public long SkippedFrames => Interlocked.Read(ref _skipped);
 
-    /// <summary>Offers a broadcast price frame. Never blocks on the socket.</summary>
+    /// <summary>
+    /// Set on the first subscribe or resume: the connection leaves the brief's default stream and
+    /// gets its messages from the subscription hub (<see cref="TryPush"/>).
+    /// </summary>
+    public SubscriberSession? Session { get; private set; }
+
+    private Action? _subscriberCatchUp;
+
+    /// <summary>
+    /// Switches to the subscription protocol. After an overflow, once the queue drains,
+    /// <paramref name="catchUp"/> is called (outside this connection's lock: the hub takes its own
+    /// lock first, then pushes through <see cref="TryPush"/>).
+    /// </summary>
+    public void BecomeSubscriber(SubscriberSession session, Action catchUp)
+    {
+        lock (_sync)
+        {
+            Session = session;
+            _subscriberCatchUp = catchUp;
+        }
+    }
+
+    /// <summary>
+    /// Queues a subscription message. False when the queue is full: the connection is then
+    /// lagging and, once drained, asks the hub for a catch-up instead.
+    /// </summary>
+    public bool TryPush(byte[] json)
+    {
+        bool start;
+        lock (_sync)
+        {
+            if (_closing) return true;
+            if (_lagging || _queue.Count >= _maxQueued)
+            {
+                _lagging = true;
+                _skipped++;
+                _metrics.Conflated();
+                return false;
+            }
+            _queue.Enqueue(OutboundFrame.Reply(json));
+            start = TryStartSending();
+        }
+        if (start) _ = SendLoop();
+        return true;
+    }
+
+    /// <summary>Offers a broadcast price frame of the default stream. Never blocks on the socket.</summary>
     public void Offer(OutboundFrame frame)
     {
         bool start;
         lock (_sync)
         {
-            if (_closing || frame.Batch <= _lastBatch) return;
+            if (_closing || Session is not null || frame.Batch <= _lastBatch) return;
             if (_lagging || _queue.Count >= _maxQueued)
             {
                 _lagging = true;
@@ -215,11 +262,18 @@ public sealed class ClientConnection
             while (true)
             {
                 OutboundFrame? next;
+                Action? subscriberCatchUp = null;
                 lock (_sync)
                 {
                     if (_queue.Count > 0)
                     {
                         next = _queue.Dequeue();
+                    }
+                    else if (_lagging && !_closing && _subscriberCatchUp is not null)
+                    {
+                        _lagging = false;
+                        subscriberCatchUp = _subscriberCatchUp;
+                        next = null;
                     }
                     else if (_lagging && !_closing)
                     {
@@ -234,10 +288,15 @@ public sealed class ClientConnection
                         _sendStarted = 0;
                         return;
                     }
-                    _sendStarted = _time.GetTimestamp();
+                    if (next is not null) _sendStarted = _time.GetTimestamp();
                 }
 
-                await _output.WriteAsync(next.Bytes, _time, CancellationToken.None);
+                if (subscriberCatchUp is not null)
+                {
+                    subscriberCatchUp();
+                    continue;
+                }
+                await _output.WriteAsync(next!.Bytes, _time, CancellationToken.None);
                 if (next.IsClose)
                 {
                     _metrics.ServerClose(next.CloseCode);

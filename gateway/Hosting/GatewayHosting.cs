@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 using OrleansPrices.Gateway.Api;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Gateway.Subscriptions;
 using OrleansPrices.Grains.Hosting;
 using OrleansPrices.Grains.Ingest;
 
@@ -39,6 +40,8 @@ public static class GatewayHosting
         services.AddOptions<SubscriptionWatchdogOptions>().BindConfiguration(SubscriptionWatchdogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         AddHostedSingleton<PriceSubscriptions>(services);
         services.TryAddSingleton<SignalListResponses>();
+        services.TryAddSingleton<SubscriptionHub>();
+        services.AddHostedService<SubscriptionPump>();
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);
 

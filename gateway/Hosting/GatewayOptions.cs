@@ -39,6 +39,22 @@ public sealed class GatewayOptions
     [Range(1, 100_000)]
     public int MaxRateViolations { get; set; } = 20;
 
+    /// <summary>Stock codes one connection may subscribe to (list members do not count).</summary>
+    [Range(1, 100_000)]
+    public int MaxCodesPerConnection { get; set; } = 500;
+
+    /// <summary>Subscribe, unsubscribe and resume messages per second a connection may send (token bucket rate).</summary>
+    [Range(0.1, 1000)]
+    public double SubscribesPerSecond { get; set; } = 5;
+
+    /// <summary>Token bucket size for subscribe-type messages.</summary>
+    [Range(1, 1000)]
+    public double SubscribeBurst { get; set; } = 10;
+
+    /// <summary>During trading phases, no price change for this long marks the data stale in <c>status</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Open WebSocket connections at most; more are refused with HTTP 503 before the upgrade.</summary>
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 20_000;

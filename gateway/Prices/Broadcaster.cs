@@ -19,6 +19,7 @@ public sealed partial class Broadcaster(
     GatewayMetrics metrics,
     ILogger<Broadcaster> logger) : BackgroundService
 {
+    private IPriceChangeListener[] _listeners = [];
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private HashSet<string> _dirty = new(StringComparer.Ordinal);
@@ -28,6 +29,12 @@ public sealed partial class Broadcaster(
 
     /// <summary>The seq of the latest broadcast <c>price_update</c>.</summary>
     public long CurrentBatch => Volatile.Read(ref _batch);
+
+    /// <summary>Adds a listener told of every flush's changed stocks (the subscription hub).</summary>
+    public void AddListener(IPriceChangeListener listener)
+    {
+        lock (_gate) _listeners = [.. _listeners, listener];
+    }
 
     /// <summary>A stock's value changed in the book: include it in the next flush.</summary>
     public void MarkDirty(string tsCode)
@@ -70,6 +77,8 @@ public sealed partial class Broadcaster(
             _dirty = _spare;
             _pending = false;
         }
+
+        foreach (var listener in Volatile.Read(ref _listeners)) listener.OnChanged(dirty);
 
         var codes = scope.Codes;
         var batch = _batch + 1;
@@ -121,4 +130,10 @@ public sealed partial class Broadcaster(
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Error, Message = "Broadcast flush failed")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Told, on every flush, which stocks' values changed in the price book.</summary>
+public interface IPriceChangeListener
+{
+    void OnChanged(IReadOnlyCollection<string> tsCodes);
 }

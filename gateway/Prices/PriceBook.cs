@@ -34,7 +34,12 @@ public sealed class PriceBook
 
     private readonly ConcurrentDictionary<string, PriceEntry> _entries = new(StringComparer.Ordinal);
 
+    private long _lastChangeTicks;
+
     public int Count => _entries.Count;
+
+    /// <summary>When a value last changed (UTC ticks; 0: never). Feeds the stale flag of <c>status</c>.</summary>
+    public DateTimeOffset? LastChange => Volatile.Read(ref _lastChangeTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
     public bool TryGet(string tsCode, out PriceEntry entry) => _entries.TryGetValue(tsCode, out entry!);
 
@@ -53,13 +58,19 @@ public sealed class PriceBook
             if (!_entries.TryGetValue(tsCode, out var current))
             {
                 var first = new PriceEntry(quote, epoch, seq, publishedMicros, 0, delta is null ? [] : [delta]);
-                if (_entries.TryAdd(tsCode, first)) return true;
+                if (_entries.TryAdd(tsCode, first)) return Changed(delta);
                 continue;
             }
             if (epoch < current.Epoch || (epoch == current.Epoch && seq <= current.Seq)) return false;
             var next = new PriceEntry(quote, epoch, seq, publishedMicros, current.Batch, Extend(current, delta));
-            if (_entries.TryUpdate(tsCode, next, current)) return true;
+            if (_entries.TryUpdate(tsCode, next, current)) return Changed(delta);
         }
+    }
+
+    private bool Changed(PriceDelta? delta)
+    {
+        if (delta is not null) Volatile.Write(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
+        return true;
     }
 
     private static ImmutableArray<PriceDelta> Extend(PriceEntry current, PriceDelta? delta)

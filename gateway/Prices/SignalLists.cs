@@ -113,6 +113,7 @@ public sealed partial class SignalLists(
             var entries = current.Entries.RemoveAll(e => e.TsCode == (change.Added?.TsCode ?? change.RemovedTsCode));
             if (change.Added is { } added) entries = entries.Add(added);
             _lists[change.Strategy] = current with { Version = change.Version, Entries = entries };
+            ListChanged?.Invoke(change.Strategy, change.Added is { } a ? [a] : [], change.RemovedTsCode is { } r ? [r] : [], change.Version);
         }
         else
         {
@@ -121,6 +122,21 @@ public sealed partial class SignalLists(
         }
         SignalInterestChanged();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A list gained rows (<c>added</c>) or lost codes (<c>removed</c>), reaching <c>version</c>:
+    /// raised for each change from the stream and for the difference a reload found.
+    /// </summary>
+    public event Action<string, IReadOnlyList<SignalEntry>, IReadOnlyList<string>, long>? ListChanged;
+
+    private void RaiseReplaced(SignalListSnapshot before, SignalListSnapshot after)
+    {
+        var old = before.Entries.ToDictionary(e => e.TsCode, StringComparer.Ordinal);
+        var now = after.Entries.ToDictionary(e => e.TsCode, StringComparer.Ordinal);
+        var added = after.Entries.Where(e => !old.TryGetValue(e.TsCode, out var o) || o != e).ToList();
+        var removed = before.Entries.Where(e => !now.ContainsKey(e.TsCode)).Select(e => e.TsCode).ToList();
+        if (added.Count > 0 || removed.Count > 0) ListChanged?.Invoke(after.Strategy, added, removed, after.Version);
     }
 
     private void SignalInterestChanged()
@@ -150,6 +166,7 @@ public sealed partial class SignalLists(
                 _lists[strategy] = list;
                 _behind.TryRemove(strategy, out _);
                 SignalInterestChanged();
+                if (cached is not null && list.Version != cached.Version) RaiseReplaced(cached, list);
             }
 
             var quiet = !_lastChange.TryGetValue(strategy, out var last) || time.GetElapsedTime(last) >= QuietAfter;

@@ -14,6 +14,14 @@ public static class ErrorCodes
     public const string UnknownType = "unknown_type";
     /// <summary>Binary frames are not part of the protocol.</summary>
     public const string BinaryNotSupported = "binary_not_supported";
+    /// <summary>Codes in a subscribe that are not A-share codes of the universe; listed in <c>codes</c>. The valid ones still subscribe.</summary>
+    public const string UnknownCodes = "unknown_codes";
+    /// <summary>Codes beyond the per-connection limit; listed in <c>codes</c>, not subscribed.</summary>
+    public const string TooManyCodes = "too_many_codes";
+    /// <summary>A subscription request failed inside the server (e.g. the cluster was unreachable); retry it.</summary>
+    public const string Unavailable = "unavailable";
+    /// <summary>A list subscription named a strategy the server does not know.</summary>
+    public const string UnknownStrategy = "unknown_strategy";
     /// <summary>Too many messages: this one was dropped. Keep sending this fast and the server closes with 1008.</summary>
     public const string RateLimited = "rate_limited";
 }

@@ -33,6 +33,7 @@ public sealed partial class StockGrain(
     private readonly StockGrainOptions _options = options.Value;
     private readonly bool _durableStorage = cluster.Value.UsesRedis;
     private IAsyncStream<PriceDelta> _stream = null!;
+    private DeltaHistory? _history;
     private StockInfo? _info;
     private bool _dirty;
     private long _lastWriteTicks;
@@ -108,6 +109,8 @@ public sealed partial class StockGrain(
         s.Seq++;
         _dirty = true;
         var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixMicros(time.GetUtcNow()));
+        _history ??= new DeltaHistory(_options.ResumeHistory);
+        _history.Append(delta);
         await _stream.OnNextAsync(delta);
 
         if ((changed & (QuoteFields.Price | QuoteFields.Volume | QuoteFields.Suspended)) != 0)
@@ -127,6 +130,14 @@ public sealed partial class StockGrain(
         var s = state.State;
         return Task.FromResult(new StockSnapshot(
             this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, s.Today, [.. s.History], [.. s.ActiveSignals]));
+    }
+
+    public Task<DeltaReplay> GetSince(long epoch, long seq)
+    {
+        var s = state.State;
+        return Task.FromResult(_history is not null && _history.TryGetSince(epoch, seq, s.Epoch, s.Seq, out var deltas)
+            ? new DeltaReplay(true, [.. deltas], s.Epoch, s.Seq, s.Quote)
+            : new DeltaReplay(false, [], s.Epoch, s.Seq, s.Quote));
     }
 
     public Task<StockHead> GetHead()

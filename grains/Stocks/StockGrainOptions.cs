@@ -17,4 +17,8 @@ public sealed class StockGrainOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan StateWriteInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deltas kept in memory for clients that resume after a disconnect (512 ≈ 25 minutes of 3 s ticks).</summary>
+    [Range(1, 100_000)]
+    public int ResumeHistory { get; set; } = 512;
 }

@@ -85,11 +85,24 @@ public sealed class GatewayHost : IAsyncDisposable
         throw new TimeoutException("gateway did not become ready in 60 s");
     }
 
+    private static readonly HashSet<int> Handed = [];
+
+    /// <summary>
+    /// A loopback port free now and never handed out before in this test process (the kernel may
+    /// give a just-released port again, and one host takes three ports in a row).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (Handed)
+            {
+                if (Handed.Add(port)) return port;
+            }
+        }
     }
 
     public static string RepoPath(string relative)

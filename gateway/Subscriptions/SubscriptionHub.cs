@@ -1,0 +1,455 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using OrleansPrices.Gateway.Api;
+using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Gateway.Protocol;
+using OrleansPrices.Grains;
+using OrleansPrices.Market.Codes;
+using OrleansPrices.Market.Quotes;
+using OrleansPrices.Market.Strategies;
+
+namespace OrleansPrices.Gateway.Subscriptions;
+
+/// <summary>
+/// The subscription protocol's server side: per connection, the stocks and signal lists it
+/// follows, what it was last sent per stock (epoch, seq), and the rules that turn the price book's
+/// changes into its messages — a snapshot first, then increments with only the changed fields,
+/// each delta exactly once unless the client asked for a rate (then the latest value wins) or fell
+/// behind its queue (then one catch-up with the latest values). The gateway's stream
+/// subscriptions follow the union of every connection's interest.
+/// </summary>
+public sealed partial class SubscriptionHub(
+    PriceBook book,
+    PriceSubscriptions streams,
+    SignalLists lists,
+    StockDirectory directory,
+    StrategyCatalog strategies,
+    IClusterClient cluster,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<SubscriptionHub> logger) : IPriceChangeListener
+{
+    private readonly ConcurrentDictionary<long, Subscriber> _subscribers = new();
+    private readonly ConditionalWeakTable<PriceDelta, byte[]> _rows = new();
+
+    private sealed class Subscriber(ISubscriberChannel channel, int maxCodes)
+    {
+        public ISubscriberChannel Channel { get; } = channel;
+        public ClientSubscriptions Subs { get; } = new(maxCodes);
+        public Dictionary<string, StockFollow> Follows { get; } = new(StringComparer.Ordinal);
+        public Lock Gate { get; } = new();
+        public bool Lagging { get; set; }
+
+        /// <summary>A list message may have been lost to a full queue: resend the lists' snapshots.</summary>
+        public bool ListsNeedResync { get; set; }
+    }
+
+    private byte[]? _status;
+    private (Market.Time.MarketPhase Phase, DateOnly Day, bool Stale)? _statusKey;
+
+    /// <summary>
+    /// Recomputes the market status (phase, next open, stale) and, when it changed, sends it to
+    /// every subscriber. Called every second by the pump.
+    /// </summary>
+    public void RefreshStatus(Market.Time.MarketStatus status)
+    {
+        var last = book.LastChange;
+        var stale = status.QuotesMove && (last is null || time.GetUtcNow() - last.Value > options.Value.StaleAfter);
+        var key = (status.Phase, status.TradingDay, stale);
+        if (_statusKey == key) return;
+        _statusKey = key;
+        var bytes = SubscriptionMessages.Status(status, stale, ServerMessages.UnixMicros(time.GetUtcNow()));
+        Volatile.Write(ref _status, bytes);
+        foreach (var (_, sub) in _subscribers)
+        {
+            lock (sub.Gate) Push(sub, bytes);
+        }
+    }
+
+    /// <summary>Connections that use the subscription protocol.</summary>
+    public int Count => _subscribers.Count;
+
+    public bool IsSubscriber(long connectionId) => _subscribers.ContainsKey(connectionId);
+
+    /// <summary>Handles a subscribe, unsubscribe or resume of <paramref name="channel"/>.</summary>
+    public async Task Handle(ISubscriberChannel channel, ClientRequest request, CancellationToken cancellationToken)
+    {
+        var isNew = false;
+        var sub = _subscribers.GetOrAdd(channel.Id, _ =>
+        {
+            isNew = true;
+            return new Subscriber(channel, options.Value.MaxCodesPerConnection);
+        });
+        var (valid, unknown) = Validate(request.Codes);
+        IReadOnlyList<string> listNames = [];
+        if (request.List is not null)
+        {
+            if (request.Strategy is null) listNames = [.. strategies.All.Select(s => s.Name)];
+            else if (strategies.TryGet(request.Strategy, out var s)) listNames = [s.Name];
+            else
+            {
+                Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.UnknownStrategy,
+                    $"unknown strategy \"{request.Strategy}\"; known strategies: {strategies.KnownNames}"));
+                return;
+            }
+        }
+
+        IReadOnlyList<string> overLimit = [];
+        var newLists = new List<string>();
+        lock (sub.Gate)
+        {
+            switch (request.Kind)
+            {
+                case RequestKind.Subscribe:
+                case RequestKind.Resume:
+                    overLimit = sub.Subs.Add(valid, request.MaxRate).OverLimit;
+                    foreach (var l in listNames) if (sub.Subs.AddList(l)) newLists.Add(l);
+                    break;
+                case RequestKind.Unsubscribe:
+                    sub.Subs.Remove(valid);
+                    foreach (var l in listNames) sub.Subs.RemoveList(l);
+                    break;
+            }
+        }
+
+        await streams.SetInterest(InterestOwner(channel.Id), Followed(sub), cancellationToken);
+        var fromGrains = request.Kind == RequestKind.Resume ? await FetchMissed(request.Positions) : null;
+
+        if (unknown.Count > 0)
+        {
+            Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.UnknownCodes,
+                $"unknown stock codes: {string.Join(", ", unknown)}; the others were {(request.Kind == RequestKind.Unsubscribe ? "unsubscribed" : "subscribed")}", unknown));
+        }
+        if (overLimit.Count > 0)
+        {
+            Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.TooManyCodes,
+                $"at most {sub.Subs.MaxCodes} codes per connection; not subscribed: {string.Join(", ", overLimit)}", overLimit));
+        }
+        lock (sub.Gate)
+        {
+            Push(sub, SubscriptionMessages.Subscribed(request.Id, sub.Subs.Codes, sub.Subs.Lists));
+            if (isNew && Volatile.Read(ref _status) is { } status) Push(sub, status);
+            SyncFollows(sub);
+            if (request.Kind == RequestKind.Resume) Resume(sub, request.Positions, fromGrains!);
+            else SendSnapshots(sub);
+            foreach (var l in newLists) SendListSnapshot(sub, l);
+        }
+    }
+
+    /// <summary>Forgets a connection and releases its stream interest.</summary>
+    public async Task Remove(long connectionId)
+    {
+        if (_subscribers.TryRemove(connectionId, out _))
+        {
+            await streams.SetInterest(InterestOwner(connectionId), [], CancellationToken.None);
+        }
+    }
+
+    /// <summary>After a broadcast flush: sends each subscriber the increments of the stocks it follows among <paramref name="tsCodes"/>.</summary>
+    public void OnChanged(IReadOnlyCollection<string> tsCodes)
+    {
+        if (_subscribers.IsEmpty) return;
+        var now = time.GetTimestamp();
+        foreach (var (_, sub) in _subscribers)
+        {
+            lock (sub.Gate)
+            {
+                if (sub.Lagging) continue;
+                var rows = new List<byte[]>();
+                var commits = new List<(StockFollow, PriceEntry)>();
+                foreach (var code in tsCodes)
+                {
+                    if (!sub.Follows.TryGetValue(code, out var follow) || !book.TryGet(code, out var entry)) continue;
+                    if (entry.Epoch == follow.SentEpoch && entry.Seq <= follow.SentSeq) continue;
+                    if (!follow.TryPass(now, time)) continue;
+                    AppendRows(rows, code, follow, entry, conflate: follow.MinInterval > TimeSpan.Zero);
+                    commits.Add((follow, entry));
+                }
+                PushRows(sub, rows, commits);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the rate-limited values whose interval has passed, and list snapshots a full queue
+    /// made a connection miss (called every 100 ms).
+    /// </summary>
+    public void FlushPending()
+    {
+        var now = time.GetTimestamp();
+        foreach (var (_, sub) in _subscribers)
+        {
+            lock (sub.Gate)
+            {
+                if (sub.Lagging) continue;
+                if (sub.ListsNeedResync)
+                {
+                    sub.ListsNeedResync = false;
+                    foreach (var l in sub.Subs.Lists) SendListSnapshot(sub, l);
+                }
+                var rows = new List<byte[]>();
+                var commits = new List<(StockFollow, PriceEntry)>();
+                foreach (var (code, follow) in sub.Follows)
+                {
+                    if (!follow.Pending || !book.TryGet(code, out var entry)) continue;
+                    if (!follow.TryPass(now, time)) continue;
+                    AppendRows(rows, code, follow, entry, conflate: true);
+                    commits.Add((follow, entry));
+                }
+                PushRows(sub, rows, commits);
+            }
+        }
+    }
+
+    /// <summary>
+    /// For a connection whose queue overflowed and has drained: one update with the latest value of
+    /// every followed stock that moved since what it was last sent (latest wins).
+    /// </summary>
+    public void CatchUp(long connectionId)
+    {
+        if (!_subscribers.TryGetValue(connectionId, out var sub)) return;
+        lock (sub.Gate)
+        {
+            sub.Lagging = false;
+            var rows = new List<byte[]>();
+            var commits = new List<(StockFollow, PriceEntry)>();
+            foreach (var (code, follow) in sub.Follows)
+            {
+                if (!book.TryGet(code, out var entry) || (entry.Epoch == follow.SentEpoch && entry.Seq <= follow.SentSeq)) continue;
+                AppendRows(rows, code, follow, entry, conflate: true);
+                commits.Add((follow, entry));
+            }
+            PushRows(sub, rows, commits);
+        }
+    }
+
+    /// <summary>A signal list changed: its followers get the rows that entered and the codes that left.</summary>
+    public void OnListChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+    {
+        foreach (var (_, sub) in _subscribers)
+        {
+            bool follows;
+            lock (sub.Gate) follows = sub.Subs.Lists.Contains(strategy);
+            if (!follows) continue;
+            _ = FollowListChange(sub, strategy, added, removed, version);
+        }
+    }
+
+    private async Task FollowListChange(Subscriber sub, string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+    {
+        try
+        {
+            // Subscribe the entering stocks' streams first, so their prices flow from the snapshot on.
+            await streams.SetInterest(InterestOwner(sub.Channel.Id), Followed(sub), CancellationToken.None);
+            lock (sub.Gate)
+            {
+                Push(sub, SubscriptionMessages.SignalUpdate(strategy, version, snapshot: false, [.. added.Select(e => StocksApi.ToRow(e, book))], removed));
+                SyncFollows(sub);
+                SendSnapshots(sub);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogListFollowFailed(logger, sub.Channel.Id, strategy, ex.Message);
+        }
+    }
+
+    private (List<string> Valid, List<string> Unknown) Validate(IReadOnlyList<string> codes)
+    {
+        var valid = new List<string>();
+        var unknown = new List<string>();
+        foreach (var text in codes)
+        {
+            if (TsCode.TryParse(text, out var code) && directory.TryGet(code.Value, out _)) valid.Add(code.Value);
+            else unknown.Add(text);
+        }
+        return (valid, unknown);
+    }
+
+    /// <summary>The codes a subscriber follows: its own and every member of its lists.</summary>
+    private List<string> Followed(Subscriber sub)
+    {
+        lock (sub.Gate)
+        {
+            var all = new HashSet<string>(sub.Subs.Codes, StringComparer.Ordinal);
+            foreach (var l in sub.Subs.Lists)
+            {
+                if (lists.TryGet(l, out var list)) all.UnionWith(list.Entries.Select(e => e.TsCode));
+            }
+            return [.. all];
+        }
+    }
+
+    /// <summary>Aligns the follow table with the followed codes (new ones start unsent; gone ones are dropped).</summary>
+    private void SyncFollows(Subscriber sub)
+    {
+        var wanted = Followed(sub);
+        var set = new HashSet<string>(wanted, StringComparer.Ordinal);
+        foreach (var code in sub.Follows.Keys.Where(c => !set.Contains(c)).ToList()) sub.Follows.Remove(code);
+        foreach (var code in wanted)
+        {
+            var rate = sub.Subs.TryGet(code, out var own) ? own.MinInterval : TimeSpan.Zero;
+            if (sub.Follows.TryGetValue(code, out var f)) f.MinInterval = rate;
+            else sub.Follows[code] = new StockFollow(rate);
+        }
+    }
+
+    /// <summary>A snapshot of every followed stock not sent yet.</summary>
+    private void SendSnapshots(Subscriber sub)
+    {
+        var rows = new List<byte[]>();
+        var commits = new List<(StockFollow, PriceEntry)>();
+        foreach (var (code, follow) in sub.Follows)
+        {
+            if (follow.SentSeq != 0 || !book.TryGet(code, out var entry)) continue;
+            rows.Add(SubscriptionMessages.SnapshotRow(code, entry.Quote, entry.Epoch, entry.Seq));
+            commits.Add((follow, entry));
+        }
+        if (rows.Count == 0) return;
+        if (sub.Channel.TryPush(SubscriptionMessages.Snapshot(rows, recovered: true, ServerMessages.UnixMicros(time.GetUtcNow()))))
+        {
+            foreach (var (follow, entry) in commits) Commit(follow, entry);
+        }
+        else
+        {
+            sub.Lagging = true;
+        }
+    }
+
+    /// <summary>
+    /// A reconnecting client's positions: the missed deltas each, in order, where the book still
+    /// holds them; a snapshot marked recovered: false where it does not.
+    /// </summary>
+    private void Resume(Subscriber sub, IReadOnlyDictionary<string, StreamPosition> positions, IReadOnlyDictionary<string, DeltaReplay> fromGrains)
+    {
+        var replay = new List<byte[]>();
+        var fresh = new List<byte[]>();
+        var commits = new List<(StockFollow Follow, long Epoch, long Seq)>();
+        foreach (var (text, position) in positions)
+        {
+            if (!TsCode.TryParse(text, out var code) || !sub.Follows.TryGetValue(code.Value, out var follow)) continue;
+            var inBook = book.TryGet(code.Value, out var entry);
+            if (inBook && entry.TryGetAfter(position.Epoch, position.Seq, out var deltas))
+            {
+                foreach (var d in deltas) replay.Add(RowOf(d));
+                commits.Add((follow, entry.Epoch, entry.Seq));
+            }
+            else if (fromGrains.TryGetValue(code.Value, out var missed) && missed.Recovered)
+            {
+                // The grain's history closes the gap; what the book has beyond it follows as increments.
+                foreach (var d in missed.Deltas) replay.Add(RowOf(d));
+                commits.Add((follow, missed.Epoch, missed.Seq));
+            }
+            else if (inBook)
+            {
+                fresh.Add(SubscriptionMessages.SnapshotRow(code.Value, entry.Quote, entry.Epoch, entry.Seq));
+                commits.Add((follow, entry.Epoch, entry.Seq));
+            }
+        }
+        var ok = true;
+        if (fresh.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Snapshot(fresh, recovered: false, ServerMessages.UnixMicros(time.GetUtcNow())));
+        if (replay.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Update(replay, ServerMessages.UnixMicros(time.GetUtcNow())));
+        if (ok)
+        {
+            foreach (var (follow, epoch, seq) in commits)
+            {
+                follow.SentEpoch = epoch;
+                follow.SentSeq = seq;
+            }
+        }
+        else
+        {
+            sub.Lagging = true;
+        }
+        SendSnapshots(sub);
+    }
+
+    /// <summary>The missed deltas of resumed stocks the price book cannot replay, from their grains (which keep more history).</summary>
+    private async Task<Dictionary<string, DeltaReplay>> FetchMissed(IReadOnlyDictionary<string, StreamPosition> positions)
+    {
+        var asks = new List<(string Code, Task<DeltaReplay> Replay)>();
+        foreach (var (text, position) in positions)
+        {
+            if (!TsCode.TryParse(text, out var code)) continue;
+            if (book.TryGet(code.Value, out var entry) && entry.TryGetAfter(position.Epoch, position.Seq, out _)) continue;
+            asks.Add((code.Value, cluster.GetGrain<IStockGrain>(code.Value).GetSince(position.Epoch, position.Seq)));
+        }
+        var result = new Dictionary<string, DeltaReplay>(StringComparer.Ordinal);
+        foreach (var (code, replay) in asks)
+        {
+            try
+            {
+                result[code] = await replay;
+            }
+            catch (Exception ex)
+            {
+                LogReplayFailed(logger, code, ex.Message);
+            }
+        }
+        return result;
+    }
+
+    private void SendListSnapshot(Subscriber sub, string strategy)
+    {
+        if (!lists.TryGet(strategy, out var list)) return;
+        Push(sub, SubscriptionMessages.SignalUpdate(strategy, list.Version, snapshot: true, [.. list.Entries.Select(e => StocksApi.ToRow(e, book))], []));
+    }
+
+    private void AppendRows(List<byte[]> rows, string code, StockFollow follow, PriceEntry entry, bool conflate)
+    {
+        if (follow.SentSeq != 0 && entry.TryGetAfter(follow.SentEpoch, follow.SentSeq, out var deltas) && deltas.Length > 0)
+        {
+            if (!conflate)
+            {
+                foreach (var d in deltas) rows.Add(RowOf(d));
+                return;
+            }
+            var changed = QuoteFields.None;
+            foreach (var d in deltas) changed |= d.Changed;
+            rows.Add(SubscriptionMessages.UpdateRow(code, entry.Quote, entry.Epoch, entry.Seq, changed));
+            return;
+        }
+        // Nothing sent yet, another epoch, or a gap the book cannot fill: the full row.
+        rows.Add(SubscriptionMessages.SnapshotRow(code, entry.Quote, entry.Epoch, entry.Seq));
+    }
+
+    private byte[] RowOf(PriceDelta d) =>
+        _rows.GetValue(d, x => SubscriptionMessages.UpdateRow(x.TsCode, x.Quote, x.Epoch, x.Seq, x.Changed));
+
+    private void PushRows(Subscriber sub, List<byte[]> rows, List<(StockFollow Follow, PriceEntry Entry)> commits)
+    {
+        if (rows.Count == 0) return;
+        var earliest = commits.Min(c => c.Entry.PublishedMicros is > 0 and var p ? p : long.MaxValue);
+        if (sub.Channel.TryPush(SubscriptionMessages.Update(rows, earliest == long.MaxValue ? ServerMessages.UnixMicros(time.GetUtcNow()) : earliest)))
+        {
+            foreach (var (follow, entry) in commits) Commit(follow, entry);
+        }
+        else
+        {
+            sub.Lagging = true;
+        }
+    }
+
+    private static void Commit(StockFollow follow, PriceEntry entry)
+    {
+        follow.SentEpoch = entry.Epoch;
+        follow.SentSeq = entry.Seq;
+    }
+
+    private static void Push(Subscriber sub, byte[] json)
+    {
+        if (sub.Channel.TryPush(json)) return;
+        sub.Lagging = true;
+        sub.ListsNeedResync = sub.Subs.Lists.Count > 0;
+    }
+
+    private static string InterestOwner(long connectionId) => "conn:" + connectionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 3704, Level = LogLevel.Warning, Message = "Fetching missed deltas of {TsCode} from its grain failed (the client gets a snapshot): {Error}")]
+    private static partial void LogReplayFailed(ILogger logger, string tsCode, string error);
+
+    [LoggerMessage(EventId = 3701, Level = LogLevel.Warning, Message = "Connection {ConnectionId} could not follow a change of list {Strategy}: {Error}")]
+    private static partial void LogListFollowFailed(ILogger logger, long connectionId, string strategy, string error);
+}
