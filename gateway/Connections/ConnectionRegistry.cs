@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Protocol;
 
 namespace OrleansPrices.Gateway.Connections;
 
@@ -15,8 +16,12 @@ public sealed partial class ConnectionRegistry(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     GatewayMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<ConnectionRegistry> logger) : BackgroundService
 {
+    /// <summary>How long a stopping gateway waits for its close frames to go out.</summary>
+    public static readonly TimeSpan GoingAwayWait = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
     private long _reserved;
     private long _nextId;
@@ -60,8 +65,26 @@ public sealed partial class ConnectionRegistry(
         return n;
     }
 
+    /// <summary>
+    /// On shutdown (SIGTERM), before Kestrel stops: every client gets close 1001 "going away", so it
+    /// reconnects (to another gateway) at once instead of waiting for a dead socket.
+    /// </summary>
+    internal void GoAway()
+    {
+        var closes = new List<Task>();
+        foreach (var (_, connection) in _connections)
+        {
+            connection.Send(OutboundFrame.Close(CloseCodes.GoingAway, "going away"));
+            closes.Add(connection.CloseSent);
+        }
+        if (closes.Count == 0) return;
+        LogGoingAway(logger, closes.Count);
+        Task.WhenAll(closes).Wait(GoingAwayWait);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var stopping = lifetime.ApplicationStopping.Register(GoAway);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
@@ -103,6 +126,9 @@ public sealed partial class ConnectionRegistry(
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Connection {ConnectionId} silent for {Timeout}: no pong, no data; aborted as dead")]
     private static partial void LogDead(ILogger logger, long connectionId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Information, Message = "Shutting down: closing {Connections} connections with 1001 going away")]
+    private static partial void LogGoingAway(ILogger logger, int connections);
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Connection {ConnectionId} stalled: no send progress for {Limit}; aborted")]
     private static partial void LogStalled(ILogger logger, long connectionId, TimeSpan limit);
