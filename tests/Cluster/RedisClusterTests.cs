@@ -20,6 +20,7 @@ namespace OrleansPrices.Tests.Cluster;
 /// as an Orleans client through Redis. Then a silo restarts (state survives), then Redis goes
 /// away mid-stream and comes back (delivery continues, everything resumes without a restart).
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class RedisClusterTests(ITestOutputHelper output)
 {
     [Fact]

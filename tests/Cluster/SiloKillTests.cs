@@ -28,6 +28,7 @@ namespace OrleansPrices.Tests.Cluster;
 /// <see cref="PriceSubscriptions"/> (one stream subscription per stock, the watchdog) on the
 /// cluster client. Silos are killed while every stock ticks every 100 ms.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class SiloKillTests(ITestOutputHelper output)
 {
     private const int Stocks = 40;
