@@ -10,6 +10,9 @@ var url = "http://127.0.0.1:8000/api/stocks/signal/buy";
 var requests = 1000;
 var warmup = 100;
 var label = "";
+// --gzip: accept gzip as app HTTP stacks do (Dart's http, OkHttp, NSURLSession).
+var gzip = args.Contains("--gzip");
+args = [.. args.Where(a => a != "--gzip")];
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -19,12 +22,12 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--label": label = args[i + 1]; break;
         default:
-            Console.Error.WriteLine("usage: RestBench [--url URL] [--requests 1000] [--warmup 100] [--label TEXT]");
+            Console.Error.WriteLine("usage: RestBench [--url URL] [--requests 1000] [--warmup 100] [--label TEXT] [--gzip]");
             return 2;
     }
 }
 
-using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, UseProxy = false })
+using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, UseProxy = false, AutomaticDecompression = gzip ? System.Net.DecompressionMethods.GZip : System.Net.DecompressionMethods.None })
 {
     Timeout = TimeSpan.FromSeconds(10),
 };

@@ -32,7 +32,7 @@ public static class StocksApi
     }
 
     internal static IResult GetBuySignals(
-        string? strategy, SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, SignalListResponses responses)
+        string? strategy, HttpContext context, SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, SignalListResponses responses)
     {
         IStrategy? only = null;
         if (!string.IsNullOrWhiteSpace(strategy) && !strategies.TryGet(strategy, out only))
@@ -68,7 +68,14 @@ public static class StocksApi
                 new Envelope<SignalListData>(200, "buy signals fetched", new SignalListData(only?.Name, rows, rows.Count, versions)),
                 ApiJsonContext.Default.EnvelopeSignalListData);
         });
-        return TypedResults.Bytes(body, "application/json; charset=utf-8");
+        var response = context.Response;
+        response.Headers.Vary = "Accept-Encoding";
+        if (context.Request.Headers.AcceptEncoding.Any(v => v is not null && v.Contains("gzip", StringComparison.OrdinalIgnoreCase)))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(body.Gzip, "application/json; charset=utf-8");
+        }
+        return TypedResults.Bytes(body.Json, "application/json; charset=utf-8");
     }
 
     internal static SignalRow ToRow(SignalEntry e, PriceBook book)

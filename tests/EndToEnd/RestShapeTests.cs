@@ -41,4 +41,23 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         Assert.DoesNotContain("null", body, StringComparison.Ordinal);
         Assert.Contains("\"unknown\":[\"999999\"]", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_signal_list_is_served_gzipped_to_clients_that_accept_it()
+    {
+        using var plain = new HttpClient { BaseAddress = fixture.Host.Http };
+        var json = await plain.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        using var zipped = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = fixture.Host.Http };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await zipped.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        var raw = await response.Content.ReadAsByteArrayAsync();
+        using var gunzip = new System.IO.Compression.GZipStream(new MemoryStream(raw), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gunzip);
+        var unzipped = await reader.ReadToEndAsync();
+        Assert.True(raw.Length < unzipped.Length / 2, $"gzip {raw.Length} bytes of {unzipped.Length}");
+        Assert.StartsWith("{\"code\":200", unzipped, StringComparison.Ordinal);
+        Assert.StartsWith("{\"code\":200", json, StringComparison.Ordinal);
+    }
 }
