@@ -1,12 +1,14 @@
 using System.Text;
 using OrleansPrices.Gateway.Protocol;
+using OrleansPrices.Gateway.Subscriptions;
 using Xunit;
 
-namespace OrleansPrices.Tests.Protocol;
+namespace OrleansPrices.Tests.Subscriptions;
 
-public sealed class ClientMessageParserTests
+/// <summary>The parser on malformed input: every case a named error, never an exception.</summary>
+public sealed class RequestParserEdgeTests
 {
-    private static ClientMessage Parse(string text) => ClientMessageParser.Parse(Encoding.UTF8.GetBytes(text));
+    private static ParsedRequest Parse(string text) => RequestParser.Parse(Encoding.UTF8.GetBytes(text));
 
     [Theory]
     [InlineData("{\"type\":\"ping\"}")]
@@ -16,7 +18,7 @@ public sealed class ClientMessageParserTests
     {
         var m = Parse(text);
         Assert.False(m.IsError);
-        Assert.Equal(ClientMessageType.Ping, m.Type);
+        Assert.Equal(RequestKind.Ping, m.Request!.Kind);
     }
 
     [Theory]
@@ -53,7 +55,7 @@ public sealed class ClientMessageParserTests
     [Fact]
     public void Invalid_utf8_is_invalid_json()
     {
-        var m = ClientMessageParser.Parse([(byte)'{', 0xFF, 0xFE, (byte)'}']);
+        var m = RequestParser.Parse([(byte)'{', 0xFF, 0xFE, (byte)'}']);
         Assert.Equal(ErrorCodes.InvalidJson, m.ErrorCode);
     }
 
