@@ -1,3 +1,4 @@
+using OrleansPrices.Grains.Hosting;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -207,12 +208,7 @@ public sealed partial class PriceSubscriptions(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
-        {
-            await started.Task;
-        }
+        await lifetime.WaitForStartAsync(stoppingToken);
 
         using var timer = new PeriodicTimer(_options.CheckInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -1,3 +1,4 @@
+using OrleansPrices.Grains.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -47,7 +48,7 @@ public sealed partial class SignalLists(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await WaitForStart(stoppingToken);
+        await lifetime.WaitForStartAsync(stoppingToken);
         foreach (var strategy in strategies.All)
         {
             await Subscribe(strategy.Name);
@@ -195,14 +196,6 @@ public sealed partial class SignalLists(
         }
         scope.Set(codes);
         await subscriptions.SetInterest(InterestOwner, codes, cancellationToken);
-    }
-
-    private async Task WaitForStart(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var r1 = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        using var r2 = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
-        await started.Task;
     }
 
     public override void Dispose()

@@ -1,3 +1,4 @@
+using OrleansPrices.Grains.Hosting;
 using System.Collections.Frozen;
 using OrleansPrices.Grains;
 using OrleansPrices.Market.Codes;
@@ -22,12 +23,7 @@ public sealed partial class StockDirectory(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
-        {
-            await started.Task;
-        }
+        await lifetime.WaitForStartAsync(stoppingToken);
 
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using OrleansPrices.Grains.Hosting;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -64,12 +65,7 @@ public sealed partial class IngestLease(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
-        {
-            await started.Task;
-        }
+        await lifetime.WaitForStartAsync(stoppingToken);
 
         var grain = grains.GetGrain<IIngestLeaseGrain>(IIngestLeaseGrain.Key);
         using var timer = new PeriodicTimer(_options.RenewInterval, time);

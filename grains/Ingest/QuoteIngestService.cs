@@ -1,3 +1,4 @@
+using OrleansPrices.Grains.Hosting;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -32,7 +33,7 @@ public sealed partial class QuoteIngestService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Grain calls need the silo up: hosted services start before the host reports started.
-        await WaitForStart(stoppingToken);
+        await lifetime.WaitForStartAsync(stoppingToken);
 
         var failures = 0;
         var seeded = false;
@@ -122,14 +123,6 @@ public sealed partial class QuoteIngestService(
     {
         var ms = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
         return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxBackoff.TotalMilliseconds));
-    }
-
-    private async Task WaitForStart(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var r1 = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        using var r2 = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
-        await started.Task;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Ingest started (this silo holds the ingest lease): feed {Feed}, {Stocks} stocks, every {Interval}")]
