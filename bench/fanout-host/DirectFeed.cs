@@ -39,7 +39,7 @@ internal sealed class DirectFeed(PriceBook book, BroadcastScope scope, Broadcast
                     Volume = volumes[i],
                     Time = time.GetUtcNow(),
                 };
-                if (book.TryApply(quote.TsCode, quote, 1, seq, ServerMessages.UnixMicros(time.GetUtcNow())))
+                if (book.TryApply(quote.TsCode, quote, 1, seq, UnixTime.Micros(time.GetUtcNow())))
                 {
                     broadcaster.MarkDirty(quote.TsCode);
                 }

@@ -1,3 +1,4 @@
+using OrleansPrices.Market.Quotes;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections.Features;
@@ -93,7 +94,7 @@ public static partial class PriceSocketEndpoint
             connection = new ClientConnection(registry.NextId(), stream, socket, context.Abort,
                 broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time);
             registry.Add(connection);
-            connection.Send(OutboundFrame.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, ServerMessages.UnixMicros(time.GetUtcNow()))));
+            connection.Send(OutboundFrame.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow()))));
 
             var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
             using var frames = new WebSocketFrameReader(o.MaxMessageBytes);
@@ -216,7 +217,7 @@ public static partial class PriceSocketEndpoint
         }
         else if (parsed.Request!.Kind == RequestKind.Ping)
         {
-            connection.Send(OutboundFrame.Reply(ServerMessages.Pong(ServerMessages.UnixMicros(time.GetUtcNow()))));
+            connection.Send(OutboundFrame.Reply(ServerMessages.Pong(UnixTime.Micros(time.GetUtcNow()))));
         }
         else
         {

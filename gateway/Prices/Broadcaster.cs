@@ -1,3 +1,4 @@
+using OrleansPrices.Market.Quotes;
 using Microsoft.Extensions.Options;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Hosting;
@@ -95,7 +96,7 @@ public sealed partial class Broadcaster(
         lock (_gate) _spare = dirty;
         if (rows.Count == 0) return;
 
-        if (earliest == long.MaxValue) earliest = ServerMessages.UnixMicros(time.GetUtcNow());
+        if (earliest == long.MaxValue) earliest = UnixTime.Micros(time.GetUtcNow());
         var frame = OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, batch, earliest), batch);
         Volatile.Write(ref _batch, batch);
         connections.Broadcast(frame);
@@ -118,7 +119,7 @@ public sealed partial class Broadcaster(
             if (entry.PublishedMicros > 0) earliest = Math.Min(earliest, entry.PublishedMicros);
         }
         if (rows.Count == 0) return null;
-        if (earliest == long.MaxValue) earliest = ServerMessages.UnixMicros(time.GetUtcNow());
+        if (earliest == long.MaxValue) earliest = UnixTime.Micros(time.GetUtcNow());
         return OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, current, earliest), current);
     }
 

@@ -82,8 +82,6 @@ public static class ServerMessages
         DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(unixMicros * 10).ToOffset(Shanghai)
             .ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 
-    public static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(128);

@@ -60,7 +60,7 @@ public sealed partial class SubscriptionHub(
         var key = (status.Phase, status.TradingDay, stale);
         if (_statusKey == key) return;
         _statusKey = key;
-        var bytes = SubscriptionMessages.Status(status, stale, ServerMessages.UnixMicros(time.GetUtcNow()));
+        var bytes = SubscriptionMessages.Status(status, stale, UnixTime.Micros(time.GetUtcNow()));
         Volatile.Write(ref _status, bytes);
         foreach (var (_, sub) in _subscribers)
         {
@@ -308,7 +308,7 @@ public sealed partial class SubscriptionHub(
             commits.Add((follow, entry));
         }
         if (rows.Count == 0) return;
-        if (sub.Channel.TryPush(SubscriptionMessages.Snapshot(rows, recovered: true, ServerMessages.UnixMicros(time.GetUtcNow()))))
+        if (sub.Channel.TryPush(SubscriptionMessages.Snapshot(rows, recovered: true, UnixTime.Micros(time.GetUtcNow()))))
         {
             foreach (var (follow, entry) in commits) Commit(follow, entry);
         }
@@ -349,8 +349,8 @@ public sealed partial class SubscriptionHub(
             }
         }
         var ok = true;
-        if (fresh.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Snapshot(fresh, recovered: false, ServerMessages.UnixMicros(time.GetUtcNow())));
-        if (replay.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Update(replay, ServerMessages.UnixMicros(time.GetUtcNow())));
+        if (fresh.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Snapshot(fresh, recovered: false, UnixTime.Micros(time.GetUtcNow())));
+        if (replay.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Update(replay, UnixTime.Micros(time.GetUtcNow())));
         if (ok)
         {
             foreach (var (follow, epoch, seq) in commits)
@@ -422,7 +422,7 @@ public sealed partial class SubscriptionHub(
     {
         if (rows.Count == 0) return;
         var earliest = commits.Min(c => c.Entry.PublishedMicros is > 0 and var p ? p : long.MaxValue);
-        if (sub.Channel.TryPush(SubscriptionMessages.Update(rows, earliest == long.MaxValue ? ServerMessages.UnixMicros(time.GetUtcNow()) : earliest)))
+        if (sub.Channel.TryPush(SubscriptionMessages.Update(rows, earliest == long.MaxValue ? UnixTime.Micros(time.GetUtcNow()) : earliest)))
         {
             foreach (var (follow, entry) in commits) Commit(follow, entry);
         }

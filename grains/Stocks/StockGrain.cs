@@ -108,7 +108,7 @@ public sealed partial class StockGrain(
         s.Today = new DailyBar(status.TradingDay, quote.Open, quote.High, quote.Low, quote.Price, quote.PreClose, quote.Volume, quote.Amount);
         s.Seq++;
         _dirty = true;
-        var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixMicros(time.GetUtcNow()));
+        var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixTime.Micros(time.GetUtcNow()));
         _history ??= new DeltaHistory(_options.ResumeHistory);
         _history.Append(delta);
         await _stream.OnNextAsync(delta);
@@ -196,8 +196,6 @@ public sealed partial class StockGrain(
         _dirty = false;
         trendCache.Write(_info!.TsCode, state.State.History, state.State.Today);
     }
-
-    internal static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "StockGrain {GrainKey} could not write its state on deactivation: {Error}")]
     private static partial void LogFinalWriteFailed(ILogger logger, string grainKey, string error);

@@ -34,7 +34,7 @@ public sealed class ServerMessagesTests
     public void Timestamp_is_iso8601_shanghai_with_microseconds()
     {
         var t = new DateTimeOffset(2026, 11, 26, 6, 30, 1, TimeSpan.Zero).AddTicks(1_234_560);
-        var micros = ServerMessages.UnixMicros(t);
+        var micros = UnixTime.Micros(t);
         Assert.Equal("2026-11-26T14:30:01.123456+08:00", ServerMessages.FormatTimestamp(micros));
         Assert.Equal(t, DateTimeOffset.Parse(ServerMessages.FormatTimestamp(micros), System.Globalization.CultureInfo.InvariantCulture));
     }
