@@ -156,18 +156,7 @@ public sealed partial class SubscriptionHub(
         {
             lock (sub.Gate)
             {
-                if (sub.Lagging) continue;
-                var rows = new List<byte[]>();
-                var commits = new List<(StockFollow, PriceEntry)>();
-                foreach (var code in tsCodes)
-                {
-                    if (!sub.Follows.TryGetValue(code, out var follow) || !book.TryGet(code, out var entry)) continue;
-                    if (entry.Epoch == follow.SentEpoch && entry.Seq <= follow.SentSeq) continue;
-                    if (!follow.TryPass(now, time)) continue;
-                    AppendRows(rows, code, follow, entry, conflate: follow.MinInterval > TimeSpan.Zero);
-                    commits.Add((follow, entry));
-                }
-                PushRows(sub, rows, commits);
+                if (!sub.Lagging) SendMoved(sub, tsCodes, rateLimited: true, now);
             }
         }
     }
@@ -189,16 +178,7 @@ public sealed partial class SubscriptionHub(
                     sub.ListsNeedResync = false;
                     foreach (var l in sub.Subs.Lists) SendListSnapshot(sub, l);
                 }
-                var rows = new List<byte[]>();
-                var commits = new List<(StockFollow, PriceEntry)>();
-                foreach (var (code, follow) in sub.Follows)
-                {
-                    if (!follow.Pending || !book.TryGet(code, out var entry)) continue;
-                    if (!follow.TryPass(now, time)) continue;
-                    AppendRows(rows, code, follow, entry, conflate: true);
-                    commits.Add((follow, entry));
-                }
-                PushRows(sub, rows, commits);
+                SendMoved(sub, [.. sub.Follows.Where(f => f.Value.Pending).Select(f => f.Key)], rateLimited: true, now);
             }
         }
     }
@@ -213,16 +193,33 @@ public sealed partial class SubscriptionHub(
         lock (sub.Gate)
         {
             sub.Lagging = false;
-            var rows = new List<byte[]>();
-            var commits = new List<(StockFollow, PriceEntry)>();
-            foreach (var (code, follow) in sub.Follows)
-            {
-                if (!book.TryGet(code, out var entry) || (entry.Epoch == follow.SentEpoch && entry.Seq <= follow.SentSeq)) continue;
-                AppendRows(rows, code, follow, entry, conflate: true);
-                commits.Add((follow, entry));
-            }
-            PushRows(sub, rows, commits);
+            SendMoved(sub, [.. sub.Follows.Keys], rateLimited: false, time.GetTimestamp());
         }
+    }
+
+    /// <summary>
+    /// One update with the followed stocks among <paramref name="codes"/> whose book value is newer
+    /// than what was sent: each missed delta for an unlimited follow, else one conflated row (latest
+    /// wins). With <paramref name="rateLimited"/>, a follow whose interval has not passed is marked
+    /// pending instead. Called under the subscriber's lock.
+    /// </summary>
+    private void SendMoved(Subscriber sub, IReadOnlyCollection<string> codes, bool rateLimited, long now)
+    {
+        var rows = new List<byte[]>();
+        var commits = new List<(StockFollow, PriceEntry)>();
+        foreach (var code in codes)
+        {
+            if (!sub.Follows.TryGetValue(code, out var follow) || !book.TryGet(code, out var entry)) continue;
+            if (entry.Epoch == follow.SentEpoch && entry.Seq <= follow.SentSeq)
+            {
+                follow.Pending = false;
+                continue;
+            }
+            if (rateLimited && !follow.TryPass(now, time)) continue;
+            AppendRows(rows, code, follow, entry, conflate: !rateLimited || follow.MinInterval > TimeSpan.Zero);
+            commits.Add((follow, entry));
+        }
+        PushRows(sub, rows, commits);
     }
 
     /// <summary>A signal list changed: its followers get the rows that entered and the codes that left.</summary>
