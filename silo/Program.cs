@@ -1,9 +1,11 @@
-using OrleansPrices.Grains.Hosting;
+using OrleansPrices.Silo;
 
-// A silo alone: the grains, their streams and the quote ingest, without the gateway. With
-// Cluster:Redis set it joins the Redis cluster (clustering and grain state on Redis) that gateways
-// connect to as Orleans clients; without it, localhost clustering and memory storage.
-var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-await builder.Build().RunAsync();
+// A silo alone: the grains, their streams and the quote ingest, without the gateway, plus a small
+// HTTP port (Urls) for /health/live and /health/ready. With Cluster:Redis set it joins the Redis
+// cluster (clustering and grain state on Redis) that gateways connect to as Orleans clients;
+// without it, localhost clustering and memory storage.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddPriceSiloHost();
+var app = builder.Build();
+app.MapSiloHealth();
+await app.RunAsync();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 using OrleansPrices.Gateway.Api;
 using OrleansPrices.Gateway.Connections;
+using OrleansPrices.Gateway.Health;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Subscriptions;
 using OrleansPrices.Grains.Hosting;
@@ -23,6 +24,8 @@ public static class GatewayHosting
         if (builder.Configuration.GetGridClusterOptions().UsesRedis)
         {
             builder.UseOrleansClient(client => client.UseGridCluster(builder.Configuration));
+            builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GridHealth>());
+            builder.Services.AddHostedService<RedisProbe>();
         }
         else
         {
@@ -42,6 +45,7 @@ public static class GatewayHosting
         services.TryAddSingleton<SignalListResponses>();
         services.TryAddSingleton<SubscriptionHub>();
         services.AddHostedService<SubscriptionPump>();
+        services.AddGatewayHealth();
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);
 
@@ -94,8 +98,7 @@ public static class GatewayHosting
         app.UseStaticFiles();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint();
-        app.MapGet("/healthz", (SignalLists lists, StockDirectory directory) =>
-            lists.Ready && directory.Count > 0 ? Results.Ok("ok") : Results.StatusCode(503)).ExcludeFromDescription();
+        app.MapGatewayHealth();
         app.MapStocksApi();
         app.MapPriceSocket();
         return app;

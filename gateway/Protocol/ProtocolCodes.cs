@@ -45,3 +45,18 @@ public static class CloseCodes
     /// <summary>True when a client should reconnect after this close code.</summary>
     public static bool ShouldReconnect(int code) => code is GoingAway or InternalError or SlowConsumer or 1000 or 1006;
 }
+
+/// <summary>
+/// The <c>reason</c> of a <c>status</c> message whose <c>stale</c> is true: why the data may be out
+/// of date. Clients keep their connection in every case; the server sends a new <c>status</c> when
+/// it changes.
+/// </summary>
+public static class StaleReasons
+{
+    /// <summary>The market is open but the gateway has had no price change for <c>Gateway:StaleAfter</c> (or none yet).</summary>
+    public const string NoRecentPrices = "no_recent_prices";
+    /// <summary>Cluster mode: Redis (membership and grain storage) does not answer. Prices still flow from what the silos hold.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
+    /// <summary>Cluster mode: the gateway is connected to no silo; no prices can arrive.</summary>
+    public const string ClusterUnavailable = "cluster_unavailable";
+}

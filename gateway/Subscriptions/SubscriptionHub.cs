@@ -27,6 +27,7 @@ public sealed partial class SubscriptionHub(
     StockDirectory directory,
     StrategyCatalog strategies,
     IClusterClient cluster,
+    Health.GridHealth grid,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<SubscriptionHub> logger) : IPriceChangeListener
@@ -47,7 +48,7 @@ public sealed partial class SubscriptionHub(
     }
 
     private byte[]? _status;
-    private (Market.Time.MarketPhase Phase, DateOnly Day, bool Stale)? _statusKey;
+    private (Market.Time.MarketPhase Phase, DateOnly Day, bool Stale, string? Reason)? _statusKey;
 
     /// <summary>
     /// Recomputes the market status (phase, next open, stale) and, when it changed, sends it to
@@ -56,11 +57,13 @@ public sealed partial class SubscriptionHub(
     public void RefreshStatus(Market.Time.MarketStatus status)
     {
         var last = book.LastChange;
-        var stale = status.QuotesMove && (last is null || time.GetUtcNow() - last.Value > options.Value.StaleAfter);
-        var key = (status.Phase, status.TradingDay, stale);
+        var noPrices = status.QuotesMove && (last is null || time.GetUtcNow() - last.Value > options.Value.StaleAfter);
+        var reason = grid.Outage ?? (noPrices ? StaleReasons.NoRecentPrices : null);
+        var stale = reason is not null;
+        var key = (status.Phase, status.TradingDay, stale, reason);
         if (_statusKey == key) return;
         _statusKey = key;
-        var bytes = SubscriptionMessages.Status(status, stale, UnixTime.Micros(time.GetUtcNow()));
+        var bytes = SubscriptionMessages.Status(status, stale, UnixTime.Micros(time.GetUtcNow()), reason);
         Volatile.Write(ref _status, bytes);
         foreach (var (_, sub) in _subscribers)
         {

@@ -108,7 +108,7 @@ public static class SubscriptionMessages
         WriteStrings(w, "removed"u8, removed);
     });
 
-    public static byte[] Status(MarketStatus status, bool stale, long serverMicros) => Write(w =>
+    public static byte[] Status(MarketStatus status, bool stale, long serverMicros, string? staleReason = null) => Write(w =>
     {
         w.WriteString("type"u8, "status"u8);
         w.WriteString("phase"u8, PhaseName(status.Phase));
@@ -116,6 +116,7 @@ public static class SubscriptionMessages
         if (status.NextOpen is { } next) w.WriteString("next_open"u8, next);
         else w.WriteNull("next_open"u8);
         w.WriteBoolean("stale"u8, stale);
+        if (staleReason is not null) w.WriteString("reason"u8, staleReason);
         w.WriteNumber("ts"u8, serverMicros);
     });
 

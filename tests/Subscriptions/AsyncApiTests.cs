@@ -38,6 +38,20 @@ public sealed class AsyncApiTests
     }
 
     [Fact]
+    public void Every_stale_reason_is_documented_and_encoded_as_documented()
+    {
+        var documented = Message("status").GetProperty("payload").GetProperty("properties").GetProperty("reason").GetProperty("enum")
+            .EnumerateArray().Select(e => e.GetString()).Order().ToList();
+        var inCode = typeof(StaleReasons).GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()).Order().ToList();
+        Assert.Equal(inCode, documented);
+        var status = new MarketStatus(MarketPhase.Continuous, new DateOnly(2026, 11, 26), null, 30, false);
+        using var stale = JsonDocument.Parse(SubscriptionMessages.Status(status, stale: true, 1, StaleReasons.StorageUnavailable));
+        Assert.Equal(StaleReasons.StorageUnavailable, stale.RootElement.GetProperty("reason").GetString());
+        using var fresh = JsonDocument.Parse(SubscriptionMessages.Status(status, stale: false, 1));
+        Assert.False(fresh.RootElement.TryGetProperty("reason", out _));
+    }
+
+    [Fact]
     public void Every_server_message_is_documented_with_its_required_fields()
     {
         var documented = Operation("sendToClient");

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Market.Time;
+
+namespace OrleansPrices.Gateway.Health;
+
+/// <summary>
+/// The gateway's health endpoints: <c>/health/live</c> (the process serves HTTP; never fails on a
+/// dependency, so an orchestrator doesn't restart a gateway for a Redis outage) and
+/// <c>/health/ready</c> (also <c>/healthz</c>): the cluster is reachable (<see cref="GridHealth"/>),
+/// the signal lists and the stock directory are loaded, and prices are fresh while the market
+/// moves. Ready answers 503 whenever clients could be getting stale or no data, so delivery never
+/// stops while it says all is well.
+/// </summary>
+public static class GatewayHealthChecks
+{
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
+    {
+        services.AddOptions<GridHealthOptions>().BindConfiguration(GridHealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<GridHealth>();
+        services.AddHealthChecks()
+            .AddCheck<GridCheck>("grid", tags: [ReadyTag])
+            .AddCheck<ListsCheck>("lists", tags: [ReadyTag])
+            .AddCheck<PricesCheck>("prices", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static WebApplication MapGatewayHealth(this WebApplication app)
+    {
+        var live = new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write };
+        var ready = new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthJson.Write };
+        app.MapHealthChecks("/health/live", live).ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", ready).ExcludeFromDescription();
+        app.MapHealthChecks("/healthz", ready).ExcludeFromDescription();
+        return app;
+    }
+
+    private sealed class GridCheck(GridHealth grid) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(grid.Outage switch
+            {
+                null => HealthCheckResult.Healthy(grid.ConnectedSilos >= 0 ? $"connected to {grid.ConnectedSilos} silo(s)" : null),
+                var reason when reason == Protocol.StaleReasons.ClusterUnavailable => HealthCheckResult.Unhealthy($"{reason}: connected to no silo"),
+                var reason => HealthCheckResult.Unhealthy($"{reason}: Redis does not answer ({grid.StorageError})"),
+            });
+    }
+
+    private sealed class ListsCheck(SignalLists lists, StockDirectory directory) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(lists.Ready && directory.Count > 0
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("the signal lists or the stock directory are not loaded yet"));
+    }
+
+    private sealed class PricesCheck(PriceBook book, MarketClock clock, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var status = clock.Now();
+            var last = book.LastChange;
+            if (!status.QuotesMove || book.Count == 0) return Task.FromResult(HealthCheckResult.Healthy());
+            if (last is null) return Task.FromResult(HealthCheckResult.Unhealthy("no price received yet while the market is open"));
+            var age = time.GetUtcNow() - last.Value;
+            return Task.FromResult(age > options.Value.StaleAfter
+                ? HealthCheckResult.Unhealthy($"no price change for {age.TotalSeconds:F0} s while the market is open (Gateway:StaleAfter {options.Value.StaleAfter.TotalSeconds:F0} s)")
+                : HealthCheckResult.Healthy());
+        }
+    }
+}
