@@ -3,7 +3,7 @@
 # redis-server (Debian's, AOF on) on $REDIS_PORT, two silos, two gateways on 8001 and 8002.
 #
 #   scripts/cluster.sh up [--always-open] [--no-build]   build (Release) and start everything
-#   scripts/cluster.sh status                            what runs, and each gateway's /healthz
+#   scripts/cluster.sh status                            what runs, and each process's /health/ready
 #   scripts/cluster.sh down                              SIGTERM gateways, then silos, then Redis
 #
 # Logs and pid files go to $CLUSTER_STATE (default /tmp/orleansprices-cluster) (REDIS_PORT defaults to 6390 so a system Redis on 6379 is left
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 STATE=${CLUSTER_STATE:-/tmp/orleansprices-cluster}
 REDIS_PORT=${REDIS_PORT:-6390}
-SILOS=("silo1:11111:30000" "silo2:11112:30001")
+SILOS=("silo1:11111:30000:8101" "silo2:11112:30001:8102")   # name:silo port:gateway port:health port
 GATEWAYS=("gateway1:8001" "gateway2:8002")
 
 pid_alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
@@ -59,8 +59,8 @@ up() {
   export Cluster__Redis="127.0.0.1:$REDIS_PORT" Cluster__ServiceId=orleansprices Cluster__ClusterId=local
   export Cluster__AdvertisedHost=127.0.0.1 Market__Clock__AlwaysOpen=$always_open
   for s in "${SILOS[@]}"; do
-    IFS=: read -r name silo_port gateway_port <<<"$s"
-    Cluster__SiloPort=$silo_port Cluster__GatewayPort=$gateway_port \
+    IFS=: read -r name silo_port gateway_port http_port <<<"$s"
+    Urls="http://127.0.0.1:$http_port" Cluster__SiloPort=$silo_port Cluster__GatewayPort=$gateway_port \
       start "$name" dotnet "$STATE/bin/silo/OrleansPrices.Silo.dll" --contentRoot "$STATE/bin/silo"
   done
   for g in "${GATEWAYS[@]}"; do
@@ -70,7 +70,7 @@ up() {
   for g in "${GATEWAYS[@]}"; do
     IFS=: read -r name port <<<"$g"
     for _ in $(seq 120); do
-      curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+      curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
       sleep 0.5
     done
   done
@@ -83,7 +83,11 @@ status() {
   done
   for g in "${GATEWAYS[@]}"; do
     IFS=: read -r name port <<<"$g"
-    echo "$name http://127.0.0.1:$port/healthz: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" 2>/dev/null || true)"
+    echo "$name http://127.0.0.1:$port/health/ready: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" 2>/dev/null || true)"
+  done
+  for s in "${SILOS[@]}"; do
+    IFS=: read -r name _ _ http_port <<<"$s"
+    echo "$name http://127.0.0.1:$http_port/health/ready: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/health/ready" 2>/dev/null || true)"
   done
 }
 
