@@ -192,9 +192,14 @@ def targets(runs, rest):
         rows.append((f"no head-of-line blocking: others' p99 (median of 1-s p99s) +≤ 20 % with 1 stalled of 1,000 ({t})",
                      f"{num(base)} → {num(stall)} ms, {num(100 * deliv if deliv is not None else None, '{:.0f}')} % delivered",
                      verdict(stall, good)))
-    wrk = next((r for r in rest if r.get("mode") == "wrk" and "gateway" in r.get("label", "")), None)
-    v = wrk["lat_us"]["p99"] / 1000.0 if wrk and "lat_us" in wrk else None
-    rows.append(("REST signal list p99 < 2 ms at 200 connections (5,000 stocks)", f"{num(v, '{:.2f}')} ms",
+    # Open loop, 200 connections, at the higher rate: gzip (what apps' HTTP stacks ask for) decides, plain is shown.
+    def open_p99(enc):
+        r = next((r for r in rest if r.get("mode") == "open-loop" and "gateway" in r.get("label", "")
+                  and r.get("target_rate") == 1000 and r.get("gzip") == (enc == "gzip")), None)
+        return r["lat_us"]["p99"] / 1000.0 if r and "lat_us" in r else None
+    v, plain = open_p99("gzip"), open_p99("plain")
+    rows.append(("REST signal list p99 < 2 ms at 200 connections (5,000 stocks; open loop, 1,000 req/s, gzip)",
+                 f"{num(v, '{:.2f}')} ms (plain: {num(plain, '{:.2f}')} ms)",
                  verdict(v, v < 2 if v is not None else None)))
     out = ["| target | this run | verdict |", "|---|---|---|"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -263,6 +268,15 @@ plot {cols}
     return made
 
 
+def rest_mode(d):
+    mode = d.get("mode")
+    if mode == "wrk":
+        return "wrk closed loop (200 connections)"
+    if mode == "open-loop":
+        return f"open loop, {d.get('connections')} connections, {d.get('target_rate'):,.0f} req/s, {'gzip' if d.get('gzip') else 'plain'}"
+    return f"sequential (1 connection{', gzip' if d.get('gzip') else ''})"
+
+
 def rest_table(rest):
     if not rest:
         return "_No REST run in this result set._"
@@ -273,7 +287,7 @@ def rest_table(rest):
             continue
         l = d["lat_us"]
         lines.append(f"| {d.get('label', '?').split('/')[1] if '/' in d.get('label', '') else '?'} "
-                     f"| {d.get('mode')}{' (200 connections)' if d.get('mode') == 'wrk' else ' (1 connection)'} "
+                     f"| {rest_mode(d)} "
                      f"| {d.get('requests'):,} | {num(d.get('requests_per_s'), '{:,.0f}')} | {ms(l.get('p50'))} "
                      f"| {ms(l.get('p90'))} | {ms(l.get('p99'))} | {ms(l.get('max'))} | {d.get('errors')} |")
     return "\n".join(lines)
@@ -327,7 +341,11 @@ def main():
                   "the same (50 stocks changing per tick).\n")
     md.append("## REST signal list\n")
     md.append("`GET /api/stocks/signal/buy`: 1,000 sequential requests (300 in a quick run) on one connection (bench/rest, .NET "
-              "HttpClient) and `wrk` with 200 connections (bench/rest/wrk-report.lua), client on core 1. Until the "
+              "HttpClient); 200 keep-alive connections in open loop at 200 and 1,000 requests/s, gzip and plain, each "
+              "latency counted from the request's scheduled start (bench/rest --connections --rate, as wrk2 does: a "
+              "stalled server is not hidden); and `wrk`'s closed loop with 200 connections (bench/rest/wrk-report.lua), "
+              "which measures saturation throughput, its latency being 200 / throughput. Client on core 1. The market "
+              "ticks every 3 s, the Level-1 snapshot interval. Until the "
               "gateway is built the target is `stand-in-node`, a static JSON body served by the node-ws peer, "
               "which only proves the method. The gateway runs with a 5,000-stock universe here and is measured "
               "once its `/healthz` answers 200.\n")

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace OrleansPrices.Gateway.Api;
@@ -59,4 +61,16 @@ public sealed record ErrorData(
 [JsonSerializable(typeof(Envelope<QuoteListData>))]
 [JsonSerializable(typeof(Envelope<ErrorData>))]
 [JsonSerializable(typeof(SignalRow))]
-internal sealed partial class ApiJsonContext : JsonSerializerContext;
+internal sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// What the REST API writes: snake_case, and Chinese names as UTF-8 rather than <c>\uXXXX</c>
+    /// escapes, as the brief's server (FastAPI) sends them and as the WebSocket messages do; the
+    /// escapes made the signal list 60 % larger.
+    /// </summary>
+    public static ApiJsonContext Web { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

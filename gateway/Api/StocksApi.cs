@@ -66,7 +66,7 @@ public static class StocksApi
             }
             return JsonSerializer.SerializeToUtf8Bytes(
                 new Envelope<SignalListData>(200, "buy signals fetched", new SignalListData(only?.Name, rows, rows.Count, versions)),
-                ApiJsonContext.Default.EnvelopeSignalListData);
+                ApiJsonContext.Web.EnvelopeSignalListData);
         });
         var response = context.Response;
         response.Headers.Vary = "Accept-Encoding";

@@ -22,6 +22,16 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Chinese_names_and_reasons_are_sent_as_utf8_not_escaped()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        Assert.Contains("\"signal_reason\":\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", body, StringComparison.Ordinal);
+        Assert.Matches("\"name\":\"\\p{IsCJKUnifiedIdeographs}", body);
+    }
+
+    [Fact]
     public async Task The_strategy_filter_answers_with_the_canonical_name()
     {
         using var http = new HttpClient { BaseAddress = fixture.Host.Http };
