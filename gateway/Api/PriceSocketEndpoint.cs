@@ -80,6 +80,7 @@ public static partial class PriceSocketEndpoint
         }
 
         var o = options.Value;
+        var deflate = o.PerMessageDeflate ? PerMessageDeflate.Negotiate(request.Headers.SecWebSocketExtensions.ToString()) : null;
         ClientConnection? connection = null;
         var graceful = false;
         try
@@ -87,17 +88,18 @@ public static partial class PriceSocketEndpoint
             context.Response.Headers.Upgrade = "websocket";
             context.Response.Headers.Connection = "Upgrade";
             context.Response.Headers.SecWebSocketAccept = handshake.Accept;
+            if (deflate is not null) context.Response.Headers.SecWebSocketExtensions = deflate.ResponseHeader;
             var stream = await upgrade.UpgradeAsync();
             // Request.BodyReader is the finished request's (empty) body after the upgrade: read the upgraded stream.
             var reader = PipeReader.Create(stream, ReaderOptions);
             var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
             connection = new ClientConnection(registry.NextId(), stream, socket, context.Abort,
-                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time);
+                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time, deflate, broadcaster.Compressor);
             registry.Add(connection);
-            connection.Send(OutboundFrame.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow()))));
+            connection.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow())));
 
             var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
-            using var frames = new WebSocketFrameReader(o.MaxMessageBytes);
+            using var frames = new WebSocketFrameReader(o.MaxMessageBytes, deflate is null ? null : new MessageInflater(!deflate.ClientNoContextTakeover));
             var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
             var violations = 0;
             Outcome outcome;
@@ -211,13 +213,13 @@ public static partial class PriceSocketEndpoint
         if (parsed.IsError)
         {
             metrics.ProtocolError(parsed.ErrorCode!);
-            connection.Send(OutboundFrame.Reply(parsed.Id is null
+            connection.Reply(parsed.Id is null
                 ? ServerMessages.Error(parsed.ErrorCode!, parsed.ErrorMessage!)
-                : SubscriptionMessages.Error(parsed.Id, parsed.ErrorCode!, parsed.ErrorMessage!)));
+                : SubscriptionMessages.Error(parsed.Id, parsed.ErrorCode!, parsed.ErrorMessage!));
         }
         else if (parsed.Request!.Kind == RequestKind.Ping)
         {
-            connection.Send(OutboundFrame.Reply(ServerMessages.Pong(UnixTime.Micros(time.GetUtcNow()))));
+            connection.Reply(ServerMessages.Pong(UnixTime.Micros(time.GetUtcNow())));
         }
         else
         {
@@ -263,7 +265,7 @@ public static partial class PriceSocketEndpoint
     private static void Reply(ClientConnection connection, GatewayMetrics metrics, string code, string message)
     {
         metrics.ProtocolError(code);
-        connection.Send(OutboundFrame.Reply(ServerMessages.Error(code, message)));
+        connection.Reply(ServerMessages.Error(code, message));
     }
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Connection {ConnectionId} closed by the server with {CloseCode}: {Reason}")]

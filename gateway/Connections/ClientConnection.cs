@@ -1,4 +1,5 @@
 using OrleansPrices.Gateway.Hosting;
+using OrleansPrices.Gateway.Protocol;
 using OrleansPrices.Gateway.Subscriptions;
 
 namespace OrleansPrices.Gateway.Connections;
@@ -23,6 +24,7 @@ public sealed class ClientConnection : ISubscriberChannel
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly Queue<OutboundFrame> _queue = new(4);
+    private readonly MessageCompressor? _compressor;
     private readonly object _sync = new();
     private bool _sending;
     private bool _lagging;
@@ -38,9 +40,14 @@ public sealed class ClientConnection : ISubscriberChannel
     /// <param name="output">The upgraded connection: framed bytes are written to it, one write in flight.</param>
     /// <param name="socket">The connection's socket when the transport has one: frames then skip Kestrel's output pipe.</param>
     /// <param name="abortTransport">Tears the TCP connection down (pending reads and writes end).</param>
-    public ClientConnection(long id, Stream output, System.Net.Sockets.Socket? socket, Action abortTransport, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time)
+    /// <param name="deflate">What permessage-deflate agreed on, or null when the connection is uncompressed.</param>
+    /// <param name="compressor">Compresses this connection's own messages; used only with <paramref name="deflate"/>.</param>
+    public ClientConnection(long id, Stream output, System.Net.Sockets.Socket? socket, Action abortTransport, Func<long, OutboundFrame?> catchUp, int maxQueued, long startBatch, GatewayMetrics metrics, TimeProvider time,
+        DeflateParameters? deflate = null, MessageCompressor? compressor = null)
     {
         Id = id;
+        Deflate = deflate;
+        _compressor = deflate is null ? null : compressor;
         _output = new FrameWriter(output, socket);
         _abortTransport = abortTransport;
         _catchUp = catchUp;
@@ -52,6 +59,9 @@ public sealed class ClientConnection : ISubscriberChannel
     }
 
     public long Id { get; }
+
+    /// <summary>The permessage-deflate parameters agreed in the handshake; null when uncompressed.</summary>
+    public DeflateParameters? Deflate { get; }
 
     /// <summary>
     /// Cancelled when the server aborts the connection (stalled, dead, shutting down). Created on
@@ -156,6 +166,7 @@ public sealed class ClientConnection : ISubscriberChannel
     public bool TryPush(byte[] json)
     {
         bool start;
+        var frame = OutboundFrame.Reply(json, _compressor);
         lock (_sync)
         {
             if (_closing) return true;
@@ -166,7 +177,7 @@ public sealed class ClientConnection : ISubscriberChannel
                 _metrics.Conflated();
                 return false;
             }
-            _queue.Enqueue(OutboundFrame.Reply(json));
+            _queue.Enqueue(frame);
             start = TryStartSending();
         }
         if (start) _ = SendLoop();
@@ -193,6 +204,9 @@ public sealed class ClientConnection : ISubscriberChannel
         }
         if (start) _ = SendLoop();
     }
+
+    /// <summary>Queues a text reply (connected, pong, error), compressed when the connection negotiated permessage-deflate.</summary>
+    public void Reply(ReadOnlySpan<byte> json) => Send(OutboundFrame.Reply(json, _compressor));
 
     /// <summary>
     /// Queues a reply to this client (pong, error) or a close. Replies beyond the queue bound are
@@ -296,7 +310,7 @@ public sealed class ClientConnection : ISubscriberChannel
                     subscriberCatchUp();
                     continue;
                 }
-                await _output.WriteAsync(next!.Bytes, _time, CancellationToken.None);
+                await _output.WriteAsync(next!.BytesFor(Deflate), _time, CancellationToken.None);
                 if (next.IsClose)
                 {
                     _metrics.ServerClose(next.CloseCode);

@@ -25,8 +25,12 @@ public sealed partial class ConnectionRegistry(
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
     private long _reserved;
     private long _nextId;
+    private int _deflating;
 
     public int Count => _connections.Count;
+
+    /// <summary>Open connections that negotiated permessage-deflate: broadcasts are compressed only while there are some.</summary>
+    public int DeflateCount => Volatile.Read(ref _deflating);
 
     public IEnumerable<ClientConnection> Connections => _connections.Values;
 
@@ -45,12 +49,15 @@ public sealed partial class ConnectionRegistry(
     public void Add(ClientConnection connection)
     {
         _connections[connection.Id] = connection;
+        if (connection.Deflate is not null) Interlocked.Increment(ref _deflating);
         metrics.Connected();
     }
 
     public void Remove(ClientConnection connection)
     {
-        if (_connections.TryRemove(connection.Id, out _)) metrics.Disconnected();
+        if (!_connections.TryRemove(connection.Id, out _)) return;
+        if (connection.Deflate is not null) Interlocked.Decrement(ref _deflating);
+        metrics.Disconnected();
     }
 
     /// <summary>Offers a frame to every connection; returns how many were offered it.</summary>

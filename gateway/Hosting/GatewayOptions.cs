@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.IO.Compression;
 
 namespace OrleansPrices.Gateway.Hosting;
 
@@ -62,6 +63,20 @@ public sealed class GatewayOptions
     /// <summary>Deltas arriving within this window go out in one <c>price_update</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Accept permessage-deflate (RFC 7692) when a client offers it. Off by default: see
+    /// docs/protocol.md, Compression, for the measured cost.
+    /// </summary>
+    public bool PerMessageDeflate { get; set; }
+
+    /// <summary>Server messages shorter than this go uncompressed even to deflate clients (too small to gain).</summary>
+    [Range(0, 16 * 1024 * 1024)]
+    public int DeflateMinBytes { get; set; } = 256;
+
+    /// <summary>zlib effort for server messages: Fastest (level 1) or Optimal (level 6) or SmallestSize (level 9).</summary>
+    [AllowedValues(CompressionLevel.Fastest, CompressionLevel.Optimal, CompressionLevel.SmallestSize)]
+    public CompressionLevel DeflateLevel { get; set; } = CompressionLevel.Fastest;
 
     /// <summary>How often cached signal lists are checked against their grains (streams carry changes in between).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]

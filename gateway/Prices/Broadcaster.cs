@@ -9,7 +9,9 @@ namespace OrleansPrices.Gateway.Prices;
 /// <summary>
 /// Coalesces the deltas that arrive within <see cref="GatewayOptions.CoalesceWindow"/> into one
 /// <c>price_update</c>, encodes it once and offers the same bytes to every connection. Offering
-/// never waits on a socket: each connection queues (bounded) and sends on its own.
+/// never waits on a socket: each connection queues (bounded) and sends on its own. While some
+/// connections negotiated permessage-deflate the frame is also compressed, once, and those
+/// connections get the compressed bytes (the uWebSockets SHARED_COMPRESSOR design).
 /// </summary>
 public sealed partial class Broadcaster(
     PriceBook book,
@@ -27,6 +29,11 @@ public sealed partial class Broadcaster(
     private HashSet<string> _spare = new(StringComparer.Ordinal);
     private bool _pending;
     private long _batch;
+
+    /// <summary>Compresses messages for permessage-deflate connections (shared: it keeps no context).</summary>
+    public MessageCompressor Compressor { get; } = new(options.Value.DeflateLevel, options.Value.DeflateMinBytes);
+
+    private MessageCompressor? CompressorIfNeeded => connections.DeflateCount > 0 ? Compressor : null;
 
     /// <summary>The seq of the latest broadcast <c>price_update</c>.</summary>
     public long CurrentBatch => Volatile.Read(ref _batch);
@@ -97,7 +104,7 @@ public sealed partial class Broadcaster(
         if (rows.Count == 0) return;
 
         if (earliest == long.MaxValue) earliest = UnixTime.Micros(time.GetUtcNow());
-        var frame = OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, batch, earliest), batch);
+        var frame = OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, batch, earliest), batch, CompressorIfNeeded);
         Volatile.Write(ref _batch, batch);
         connections.Broadcast(frame);
         metrics.Broadcast(rows.Count);
@@ -120,7 +127,7 @@ public sealed partial class Broadcaster(
         }
         if (rows.Count == 0) return null;
         if (earliest == long.MaxValue) earliest = UnixTime.Micros(time.GetUtcNow());
-        return OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, current, earliest), current);
+        return OutboundFrame.Prices(ServerMessages.PriceUpdate(rows, current, earliest), current, CompressorIfNeeded);
     }
 
     public override void Dispose()

@@ -40,13 +40,14 @@ public static class WebSocketCloseCodes
 
 /// <summary>
 /// Reads client frames (RFC 6455 §5) as bytes arrive, in any split: feed it what the transport has
-/// and it consumes what it can, yielding complete messages. Client frames must be masked; no
-/// extension is negotiated, so reserved bits are errors. A data message is checked against
-/// <c>maxMessageBytes</c> from the declared frame lengths, before its payload is buffered. Payload
-/// buffers come from the array pool and go back as soon as the message is handed over, so a reader
-/// between messages holds no buffer.
+/// and it consumes what it can, yielding complete messages. Client frames must be masked. RSV1
+/// marks a compressed message when permessage-deflate was negotiated (an <c>inflater</c> is given);
+/// any other reserved bit is an error. A data message is checked against <c>maxMessageBytes</c>
+/// from the declared frame lengths, before its payload is buffered, and a compressed one again as
+/// it inflates (never more than the limit is inflated). Payload buffers come from the array pool
+/// and go back as soon as the message is handed over, so a reader between messages holds no buffer.
 /// </summary>
-public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
+public sealed class WebSocketFrameReader(int maxMessageBytes, MessageInflater? inflater = null) : IDisposable
 {
     private const int MaxHeaderLength = 14;
 
@@ -60,7 +61,9 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
 
     // The message being assembled (data) and the current control frame's payload.
     private byte _messageOpcode;
+    private bool _messageCompressed;
     private byte[]? _message;
+    private byte[]? _inflated;
     private int _messageLength;
     private byte[]? _control;
     private int _controlLength;
@@ -129,7 +132,9 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
         var b1 = header[1];
         var fin = (b0 & 0x80) != 0;
         var opcode = (byte)(b0 & 0x0F);
-        if ((b0 & 0x70) != 0) return Fail(WebSocketCloseCodes.ProtocolError, "reserved bits set: no extension was negotiated");
+        var rsv1 = (b0 & WebSocketFrames.Rsv1) != 0;
+        if ((b0 & 0x30) != 0) return Fail(WebSocketCloseCodes.ProtocolError, "RSV2/RSV3 set: no extension defines them");
+        if (rsv1 && inflater is null) return Fail(WebSocketCloseCodes.ProtocolError, "RSV1 set: permessage-deflate was not negotiated");
         if (opcode is not (WebSocketOpcode.Continuation or WebSocketOpcode.Text or WebSocketOpcode.Binary or WebSocketOpcode.Close or WebSocketOpcode.Ping or WebSocketOpcode.Pong))
         {
             return Fail(WebSocketCloseCodes.ProtocolError, $"unknown opcode {opcode}");
@@ -142,10 +147,12 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
         {
             if (!fin) return Fail(WebSocketCloseCodes.ProtocolError, "fragmented control frame");
             if (length7 > WebSocketFrames.MaxControlPayload) return Fail(WebSocketCloseCodes.ProtocolError, "control frame over 125 bytes");
+            if (rsv1) return Fail(WebSocketCloseCodes.ProtocolError, "RSV1 set on a control frame");
         }
         else if (opcode == WebSocketOpcode.Continuation)
         {
             if (_messageOpcode == 0) return Fail(WebSocketCloseCodes.ProtocolError, "continuation frame without a message to continue");
+            if (rsv1) return Fail(WebSocketCloseCodes.ProtocolError, "RSV1 set on a continuation frame");
         }
         else if (_messageOpcode != 0)
         {
@@ -188,7 +195,11 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
         }
         else
         {
-            if (opcode != WebSocketOpcode.Continuation) _messageOpcode = opcode;
+            if (opcode != WebSocketOpcode.Continuation)
+            {
+                _messageOpcode = opcode;
+                _messageCompressed = rsv1;
+            }
             EnsureMessageCapacity(_messageLength + (int)length);
         }
         complete = true;
@@ -237,9 +248,22 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
     {
         var opcode = _messageOpcode;
         var payload = new ReadOnlyMemory<byte>(_message ?? [], 0, _messageLength);
+        var compressed = _messageCompressed;
         _messageOpcode = 0;
+        _messageCompressed = false;
         _messageLength = 0;
         _releaseMessage = true;
+        if (compressed)
+        {
+            switch (inflater!.Inflate(payload, maxMessageBytes, out _inflated, out var length))
+            {
+                case InflateOutcome.TooBig:
+                    return Fail(WebSocketCloseCodes.MessageTooBig, $"message exceeds {maxMessageBytes} bytes once inflated");
+                case InflateOutcome.Corrupt:
+                    return Fail(WebSocketCloseCodes.InvalidPayload, "invalid permessage-deflate data");
+            }
+            payload = new ReadOnlyMemory<byte>(_inflated, 0, length);
+        }
         if (opcode == WebSocketOpcode.Text)
         {
             return Utf8.IsValid(payload.Span)
@@ -273,6 +297,11 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
         if (_releaseMessage)
         {
             _releaseMessage = false;
+            if (_inflated is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_inflated);
+                _inflated = null;
+            }
             if (_message is not null && _messageOpcode == 0)
             {
                 ArrayPool<byte>.Shared.Return(_message);
@@ -311,6 +340,9 @@ public sealed class WebSocketFrameReader(int maxMessageBytes) : IDisposable
     {
         if (_message is not null) ArrayPool<byte>.Shared.Return(_message);
         if (_control is not null) ArrayPool<byte>.Shared.Return(_control);
+        if (_inflated is not null) ArrayPool<byte>.Shared.Return(_inflated);
+        _inflated = null;
+        inflater?.Dispose();
         _message = null;
         _control = null;
     }

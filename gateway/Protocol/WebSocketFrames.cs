@@ -33,11 +33,14 @@ public static class WebSocketFrames
         _ => 10,
     };
 
+    /// <summary>RSV1: set on the (first) frame of a message compressed with permessage-deflate (RFC 7692 §6).</summary>
+    public const byte Rsv1 = 0x40;
+
     /// <summary>Writes a final (FIN) unmasked frame header; returns its length.</summary>
-    public static int WriteHeader(Span<byte> destination, byte opcode, long payloadLength)
+    public static int WriteHeader(Span<byte> destination, byte opcode, long payloadLength, bool compressed = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
-        destination[0] = (byte)(0x80 | opcode);
+        destination[0] = (byte)(0x80 | (compressed ? Rsv1 : 0) | opcode);
         switch (payloadLength)
         {
             case <= 125:
@@ -55,17 +58,20 @@ public static class WebSocketFrames
     }
 
     /// <summary>A whole final frame: header then payload, in one array.</summary>
-    public static byte[] Frame(byte opcode, ReadOnlySpan<byte> payload)
+    public static byte[] Frame(byte opcode, ReadOnlySpan<byte> payload, bool compressed = false)
     {
         var header = HeaderLength(payload.Length);
         var frame = new byte[header + payload.Length];
-        WriteHeader(frame, opcode, payload.Length);
+        WriteHeader(frame, opcode, payload.Length, compressed);
         payload.CopyTo(frame.AsSpan(header));
         return frame;
     }
 
     /// <summary>A text frame carrying one whole message (UTF-8 JSON).</summary>
     public static byte[] Text(ReadOnlySpan<byte> utf8) => Frame(WebSocketOpcode.Text, utf8);
+
+    /// <summary>A text frame whose payload is a permessage-deflate compressed message (RSV1 set).</summary>
+    public static byte[] CompressedText(ReadOnlySpan<byte> deflated) => Frame(WebSocketOpcode.Text, deflated, compressed: true);
 
     public static byte[] Ping(ReadOnlySpan<byte> payload) => Frame(WebSocketOpcode.Ping, CheckControl(payload));
 

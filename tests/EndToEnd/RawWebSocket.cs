@@ -21,15 +21,24 @@ internal sealed class RawWebSocket : IDisposable
         _stream = new NetworkStream(socket, ownsSocket: false);
     }
 
-    public static async Task<RawWebSocket> ConnectAsync(Uri http)
+    /// <summary>The server's 101 answer, status line and headers.</summary>
+    public string Head { get; private set; } = "";
+
+    /// <summary>RSV1 of the last frame <see cref="NextFrame"/> returned: set on a permessage-deflate compressed message.</summary>
+    public bool LastCompressed { get; private set; }
+
+    /// <param name="extensions">A <c>Sec-WebSocket-Extensions</c> offer to send, if any.</param>
+    public static async Task<RawWebSocket> ConnectAsync(Uri http, string? extensions = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(http.Host, http.Port);
         var client = new RawWebSocket(socket);
         var request = $"GET /ws/stock/prices HTTP/1.1\r\nHost: {http.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                      (extensions is null ? "" : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(request));
         var head = await client.ReadHead();
+        client.Head = head;
         Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
         Assert.Contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", head, StringComparison.OrdinalIgnoreCase);
         return client;
@@ -54,6 +63,7 @@ internal sealed class RawWebSocket : IDisposable
         };
         if (!await Fill(header + (int)length, cts.Token)) return null;
         var opcode = (byte)(_pending[0] & 0x0F);
+        LastCompressed = (_pending[0] & 0x40) != 0;
         Assert.NotEqual(0, _pending[0] & 0x80); // the server sends whole messages
         var payload = _pending.GetRange(header, (int)length).ToArray();
         _pending.RemoveRange(0, header + (int)length);

@@ -37,6 +37,15 @@ public sealed class WebSocketProtocolTests(GatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task With_deflate_off_an_offer_is_ignored_and_rsv1_closes_with_1002()
+    {
+        using var raw = await RawWebSocket.ConnectAsync(Host.Http, "permessage-deflate; client_max_window_bits");
+        Assert.DoesNotContain("Sec-WebSocket-Extensions", raw.Head, StringComparison.OrdinalIgnoreCase);
+        await raw.Send(WebSocketTestFrames.Client(WebSocketOpcode.Text, "{}"u8, rsv: 4));
+        Assert.Equal(WebSocketCloseCodes.ProtocolError, await raw.NextClose(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A_ping_frame_gets_a_pong_with_its_payload()
     {
         using var raw = await RawWebSocket.ConnectAsync(Host.Http);

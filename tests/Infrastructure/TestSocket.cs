@@ -18,9 +18,13 @@ public sealed class TestSocket : IAsyncDisposable
     public WebSocketState State => _socket.State;
     public Task Reader => _reader;
 
-    public static async Task<TestSocket> ConnectAsync(Uri uri)
+    /// <summary>The 101 answer's headers (collected when <see cref="ConnectAsync"/> was given options that ask for them).</summary>
+    public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders => _socket.HttpResponseHeaders;
+
+    public static async Task<TestSocket> ConnectAsync(Uri uri, Action<ClientWebSocketOptions>? configure = null)
     {
         var s = new TestSocket();
+        configure?.Invoke(s._socket.Options);
         await s._socket.ConnectAsync(uri, CancellationToken.None);
         s._reader = s.ReadAll();
         return s;

@@ -253,4 +253,50 @@ public sealed class WebSocketFrameReaderTests
             Assert.Equal((index + data.Length) & 3, at);
         });
     }
+
+    private static byte[] Deflated(string text) =>
+        MessageCompressionTests.CompressWithContext([Encoding.UTF8.GetBytes(text)])[0];
+
+    [Fact]
+    public void A_compressed_message_is_inflated_when_deflate_was_negotiated()
+    {
+        const string text = "{\"type\":\"subscribe\",\"codes\":[\"600000.SH\",\"600000.SH\",\"600000.SH\"]}";
+        var compressed = Deflated(text);
+        using var reader = new WebSocketFrameReader(Max, new MessageInflater(contextTakeover: true));
+        var wire = Concat(
+            Client(WebSocketOpcode.Text, compressed, rsv: 4),
+            Client(WebSocketOpcode.Text, "{}"u8),
+            // A fragmented compressed message: RSV1 on its first frame only.
+            Client(WebSocketOpcode.Text, compressed.AsSpan(0, 5), fin: false, rsv: 4),
+            Client(WebSocketOpcode.Ping, "p"u8),
+            Client(WebSocketOpcode.Continuation, compressed.AsSpan(5)));
+        var got = Feed(reader, wire, [3, 17, 40]);
+        Assert.Equal([WebSocketMessageKind.Text, WebSocketMessageKind.Text, WebSocketMessageKind.Ping, WebSocketMessageKind.Text], got.Select(m => m.Kind));
+        Assert.Equal(text, Encoding.UTF8.GetString(got[0].Payload));
+        Assert.Equal("{}", Encoding.UTF8.GetString(got[1].Payload));
+        Assert.Equal(text, Encoding.UTF8.GetString(got[3].Payload));
+    }
+
+    public static TheoryData<string, byte[], int> DeflateViolations => new()
+    {
+        { "rsv1 on a continuation", [.. Client(WebSocketOpcode.Text, "x"u8, fin: false), .. Client(WebSocketOpcode.Continuation, "y"u8, rsv: 4)], 1002 },
+        { "rsv1 on a ping", Client(WebSocketOpcode.Ping, "p"u8, rsv: 4), 1002 },
+        { "rsv2", Client(WebSocketOpcode.Text, "{}"u8, rsv: 2), 1002 },
+        { "corrupt deflate data", Client(WebSocketOpcode.Text, [0xFF, 0xFF, 0xFF, 0x12, 0x34], rsv: 4), 1007 },
+        { "inflates past the limit", Client(WebSocketOpcode.Binary, new MessageCompressor(System.IO.Compression.CompressionLevel.Optimal, 0).TryCompress(new byte[Max + 1])!, rsv: 4), 1009 },
+        { "inflates to invalid utf-8", Client(WebSocketOpcode.Text, MessageCompressionTests.CompressWithContext([[0xC0, 0xAF, 0xC0, 0xAF]])[0], rsv: 4), 1007 },
+    };
+
+    [Theory]
+    [MemberData(nameof(DeflateViolations))]
+    public void Deflate_violations_fail_with_the_right_close_code(string name, byte[] wire, int code)
+    {
+        using var reader = new WebSocketFrameReader(Max, new MessageInflater(contextTakeover: true));
+        var last = ReadAll(reader, wire)[^1];
+        Assert.True(last.Kind == WebSocketMessageKind.Failed, name);
+        Assert.Equal(code, last.Code);
+        Assert.False(string.IsNullOrEmpty(last.Reason));
+    }
+
+    private static byte[] Concat(params byte[][] frames) => frames.SelectMany(f => f).ToArray();
 }
