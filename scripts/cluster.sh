@@ -14,7 +14,7 @@ ROOT=$(pwd)
 STATE=${CLUSTER_STATE:-/tmp/orleansprices-cluster}
 REDIS_PORT=${REDIS_PORT:-6390}
 SILOS=("silo1:11111:30000:8101" "silo2:11112:30001:8102")   # name:silo port:gateway port:health port
-GATEWAYS=("gateway1:8001" "gateway2:8002")
+GATEWAYS=("gateway1:${GATEWAY1_PORT:-8001}" "gateway2:${GATEWAY2_PORT:-8002}")
 
 pid_alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using OpenTelemetry.Metrics;
 using OrleansPrices.Gateway.Api;
 using OrleansPrices.Gateway.Connections;
@@ -25,6 +27,7 @@ public static class GatewayHosting
         {
             builder.UseOrleansClient(client => client.UseGridCluster(builder.Configuration));
             builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GridHealth>());
+            builder.Services.AddOptions<ClientMessagingOptions>().Configure<IOptions<GatewayOptions>>((m, g) => m.ResponseTimeout = g.Value.GrainCallTimeout);
             builder.Services.AddHostedService<RedisProbe>();
         }
         else
@@ -46,6 +49,7 @@ public static class GatewayHosting
         services.TryAddSingleton<SubscriptionHub>();
         services.AddHostedService<SubscriptionPump>();
         services.AddGatewayHealth();
+        services.AddOptions<HostOptions>().Configure<IOptions<GatewayOptions>>((h, g) => h.ShutdownTimeout = g.Value.ShutdownTimeout);
         AddHostedSingleton<SignalLists>(services);
         AddHostedSingleton<StockDirectory>(services);
 

@@ -8,6 +8,22 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
+    /// <summary>
+    /// Cluster mode: how long a grain call from the gateway waits for its answer (Orleans'
+    /// <c>ResponseTimeout</c>, 30 s by default). A call that reached a silo just before it died gets
+    /// no answer at all, and would otherwise hold up the stream watchdog's repairs and a shutdown
+    /// for that long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
+    public TimeSpan GrainCallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a stopping gateway (SIGTERM) waits for its services to stop, after closing every
+    /// client with 1001, before it exits anyway (the .NET default is 30 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>WebSocket ping interval (the server's heartbeat), also announced in <c>connected</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
