@@ -135,6 +135,13 @@ target_cmd() {
 
 # Environment for TARGET (KEY=VALUE words). Silo ports move with the run (below the ephemeral
 # range) so a developer's own silo on 11111/30000 does not collide; logging is kept to warnings.
+# The gateway with grains, fed like the peers: every stock of the universe trades on every tick and
+# the default stream carries all of them (not only the signal lists), so each tick is one
+# price_update of 50 rows. The REST run keeps the product's shape (signal lists, own trade chances).
+gateway_feed_shape() {
+  [ "${BENCH_FEED_SHAPE:-peers}" = peers ] && echo "Gateway__DefaultStream=AllStocks Market__Simulator__TradeEveryPoll=true"
+}
+
 target_env() {
   local t=$1 port=$2 interval=$3
   local tick quiet cluster
@@ -146,7 +153,7 @@ target_env() {
     gateway-grains)
       echo "Gateway__Urls=http://127.0.0.1:$port Urls=http://127.0.0.1:$port $quiet $cluster" \
            "Market__Simulator__UniverseSize=${BENCH_UNIVERSE:-50} Market__Simulator__TickInterval=$tick" \
-           "Market__Clock__AlwaysOpen=true" ;;
+           "Market__Clock__AlwaysOpen=true $(gateway_feed_shape)" ;;
     gateway-fanout)
       echo "Gateway__Urls=http://127.0.0.1:$port Urls=http://127.0.0.1:$port $quiet $cluster" \
            "Gateway__Bench__DirectFeed=true Gateway__Bench__Stocks=50 Gateway__Bench__IntervalMs=$interval" \
@@ -266,7 +273,7 @@ run_rest() {
     cmd="dotnet $GATEWAY_DLL"
     cmd="$cmd --Urls=http://127.0.0.1:$port"
     # Level-1 snapshots arrive about every 3 s (../shared/notes/ashare-facts.md): the market ticks at that pace.
-    env_words="$(target_env gateway-grains "$port" 3000) Market__Simulator__UniverseSize=5000"
+    env_words="$(BENCH_FEED_SHAPE=product target_env gateway-grains "$port" 3000) Market__Simulator__UniverseSize=5000"
   else
     target=stand-in-node
     cmd="node $BENCH/peers/node-ws/server.js --port $port --interval-ms 600000"

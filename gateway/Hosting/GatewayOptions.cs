@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
+using OrleansPrices.Gateway.Prices;
 
 namespace OrleansPrices.Gateway.Hosting;
 
@@ -93,6 +94,12 @@ public sealed class GatewayOptions
     /// <summary>zlib effort for server messages: Fastest (level 1) or Optimal (level 6) or SmallestSize (level 9).</summary>
     [AllowedValues(CompressionLevel.Fastest, CompressionLevel.Optimal, CompressionLevel.SmallestSize)]
     public CompressionLevel DeflateLevel { get; set; } = CompressionLevel.Fastest;
+
+    /// <summary>
+    /// What a connection that never subscribes receives: the stocks of the buy-signal lists (the
+    /// brief's default) or every stock of the universe.
+    /// </summary>
+    public DefaultStreamScope DefaultStream { get; set; } = DefaultStreamScope.SignalLists;
 
     /// <summary>How often cached signal lists are checked against their grains (streams carry changes in between).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]

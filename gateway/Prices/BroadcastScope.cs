@@ -2,9 +2,19 @@ using System.Collections.Frozen;
 
 namespace OrleansPrices.Gateway.Prices;
 
+/// <summary>What the brief's default stream (a connection that never subscribes) carries.</summary>
+public enum DefaultStreamScope
+{
+    /// <summary>Every stock on an active buy-signal list: the brief's stream.</summary>
+    SignalLists,
+
+    /// <summary>Every stock of the universe (a small universe's market board, or a benchmark feed).</summary>
+    AllStocks,
+}
+
 /// <summary>
-/// The stocks of the brief's default stream: every stock on an active buy-signal list. Written by
-/// <see cref="SignalLists"/> when the lists change, read by the broadcaster on every flush.
+/// The stocks of the brief's default stream (see <see cref="DefaultStreamScope"/>). Written by
+/// <see cref="SignalLists"/> when the lists or the universe change, read by the broadcaster on every flush.
 /// </summary>
 public sealed class BroadcastScope
 {

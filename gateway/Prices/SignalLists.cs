@@ -12,7 +12,8 @@ namespace OrleansPrices.Gateway.Prices;
 /// The gateway's cached copy of every strategy's signal list: loaded from the SignalListGrains,
 /// kept current by their signals streams (a change whose version does not follow the cached one
 /// triggers a reload), and checked against the grains every <see cref="GatewayOptions.ListReconcileInterval"/>.
-/// The union of the lists is the broadcast scope and this gateway's price-stream interest.
+/// The union of the lists (or, with <see cref="DefaultStreamScope.AllStocks"/>, the universe) is the
+/// broadcast scope and this gateway's price-stream interest for the default stream.
 /// A reload that finds a grain ahead of a signals stream that has been quiet (or a stream whose
 /// subscription failed) re-establishes that stream's subscription: a cluster client's
 /// subscriptions can be lost for good when a silo dies.
@@ -22,6 +23,7 @@ public sealed partial class SignalLists(
     StrategyCatalog strategies,
     PriceSubscriptions subscriptions,
     BroadcastScope scope,
+    StockDirectory directory,
     IHostApplicationLifetime lifetime,
     IOptions<GatewayOptions> options,
     TimeProvider time,
@@ -49,6 +51,7 @@ public sealed partial class SignalLists(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WaitForStartAsync(stoppingToken);
+        if (options.Value.DefaultStream == DefaultStreamScope.AllStocks) directory.Changed += SignalInterestChanged;
         foreach (var strategy in strategies.All)
         {
             await Subscribe(strategy.Name);
@@ -194,12 +197,14 @@ public sealed partial class SignalLists(
         {
             foreach (var e in list.Entries) codes.Add(e.TsCode);
         }
+        if (options.Value.DefaultStream == DefaultStreamScope.AllStocks) codes.UnionWith(directory.Codes);
         scope.Set(codes);
         await subscriptions.SetInterest(InterestOwner, codes, cancellationToken);
     }
 
     public override void Dispose()
     {
+        directory.Changed -= SignalInterestChanged;
         _changed.Dispose();
         base.Dispose();
     }

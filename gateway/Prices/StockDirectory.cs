@@ -21,6 +21,12 @@ public sealed partial class StockDirectory(
 
     public bool TryGet(string tsCode, out StockInfo info) => _stocks.TryGetValue(tsCode, out info!);
 
+    /// <summary>Every stock's code.</summary>
+    public IEnumerable<string> Codes => _stocks.Keys;
+
+    /// <summary>Raised when a load found a different universe.</summary>
+    public event Action? Changed;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WaitForStartAsync(stoppingToken);
@@ -33,8 +39,10 @@ public sealed partial class StockDirectory(
                 var stocks = await cluster.GetGrain<IStockDirectoryGrain>(IStockDirectoryGrain.Key).GetUniverse();
                 if (stocks.Length > 0)
                 {
+                    var changed = stocks.Length != _stocks.Count || stocks.Any(s => !_stocks.ContainsKey(s.TsCode));
                     _stocks = stocks.ToFrozenDictionary(s => s.TsCode, StringComparer.Ordinal);
                     delay = TimeSpan.FromMinutes(1);
+                    if (changed) Changed?.Invoke();
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

@@ -193,7 +193,7 @@ internal sealed class SimulatedStock
     {
         if (Suspended) return;
         if (!Opened) OpenSession(now);
-        if (_random.NextDouble() >= _tradeChance) return;
+        if (_random.NextDouble() >= _tradeChance && !_options.TradeEveryPoll) return;
 
         // Drift only until the story's reach minute; noise for all the minutes since the last trade.
         var elapsed = Math.Max(minute - _lastMinute, 0);

@@ -22,6 +22,12 @@ public sealed class SimulatorOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Every stock that is not suspended trades on every poll, instead of with its own chance: a feed
+    /// in which each tick moves the whole universe (benchmarks shape their load with it).
+    /// </summary>
+    public bool TradeEveryPoll { get; set; }
+
     /// <summary>Completed daily bars kept per stock (at least 10, for MA10 and the 5-day volume average).</summary>
     [Range(10, 1000)]
     public int HistoryDays { get; set; } = 60;

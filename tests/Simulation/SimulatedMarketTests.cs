@@ -122,6 +122,21 @@ public sealed class SimulatedMarketTests
     }
 
     [Fact]
+    public async Task With_trade_every_poll_every_listed_stock_moves_on_every_tick()
+    {
+        var sim = SimulationHarness.Create(size: 300, start: SimulationHarness.At(SimulationHarness.TradingDay, 10, 0),
+            configure: o => o.TradeEveryPoll = true);
+        var first = await sim.PollAsync();
+        var trading = first.Where(q => !q.Suspended).Select(q => q.TsCode).ToHashSet();
+        Assert.InRange(trading.Count, 290, 299); // the default suspended fraction leaves at least one out
+        for (var i = 0; i < 5; i++)
+        {
+            var changed = await sim.TickAsync();
+            Assert.Equal(trading.Order(), changed.Select(q => q.TsCode).Order());
+        }
+    }
+
+    [Fact]
     public async Task Nothing_moves_before_the_opening_uncross_and_the_open_is_set_at_9_25()
     {
         var sim = SimulationHarness.Create(size: 200, start: SimulationHarness.At(SimulationHarness.TradingDay, 9, 0));
