@@ -1,12 +1,9 @@
 using OrleansPrices.Market.Quotes;
 using System.Buffers;
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Hosting;
-using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Protocol;
 using OrleansPrices.Gateway.Subscriptions;
 
@@ -14,9 +11,13 @@ namespace OrleansPrices.Gateway.Api;
 
 /// <summary>
 /// <c>/ws/stock/prices</c>: the brief's WebSocket, spoken by the gateway itself (RFC 6455 in
-/// <see cref="WebSocketHandshake"/>, <see cref="WebSocketFrames"/> and <see cref="WebSocketFrameReader"/>)
-/// over Kestrel's upgraded connection. This endpoint only pumps bytes: it hands what arrives to the
-/// frame reader and the protocol parser, and queues the replies on the connection.
+/// <see cref="WebSocketHandshake"/>, <see cref="WebSocketFrames"/> and <see cref="WebSocketFrameReader"/>).
+/// A connection whose first request is the upgrade is taken off Kestrel's HTTP layer by
+/// <see cref="WebSocketUpgradeMiddleware"/>, so no HTTP request state stays behind per socket; this
+/// endpoint answers what reaches HTTP: every refusal (400, 426, 503), and an upgrade on a keep-alive
+/// connection that served other requests first. Both hand the socket to <see cref="Serve"/>, which
+/// only pumps bytes: it hands what arrives to the frame reader and the protocol parser, and queues
+/// the replies on the connection.
 /// </summary>
 public static partial class PriceSocketEndpoint
 {
@@ -45,15 +46,8 @@ public static partial class PriceSocketEndpoint
         Gone,
     }
 
-    private static async Task Accept(
-        HttpContext context,
-        ConnectionRegistry registry,
-        Broadcaster broadcaster,
-        SubscriptionHub hub,
-        GatewayMetrics metrics,
-        TimeProvider time,
-        IOptions<GatewayOptions> options,
-        ILoggerFactory loggers)
+    /// <summary>The upgrade as an HTTP request, through Kestrel's <see cref="IHttpUpgradeFeature"/>.</summary>
+    private static async Task Accept(HttpContext context, PriceSocketServices sockets)
     {
         var request = context.Request;
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
@@ -71,7 +65,7 @@ public static partial class PriceSocketEndpoint
             await context.Response.WriteAsync(handshake.Reason ?? "WebSocket only: connect with ws://host/ws/stock/prices");
             return;
         }
-        if (!registry.TryReserve())
+        if (!sockets.Registry.TryReserve())
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "5";
@@ -79,12 +73,9 @@ public static partial class PriceSocketEndpoint
             return;
         }
 
-        var o = options.Value;
-        var deflate = o.PerMessageDeflate ? PerMessageDeflate.Negotiate(request.Headers.SecWebSocketExtensions.ToString()) : null;
-        ClientConnection? connection = null;
-        var graceful = false;
         try
         {
+            var deflate = sockets.NegotiateDeflate(request.Headers.SecWebSocketExtensions.ToString());
             context.Response.Headers.Upgrade = "websocket";
             context.Response.Headers.Connection = "Upgrade";
             context.Response.Headers.SecWebSocketAccept = handshake.Accept;
@@ -92,25 +83,55 @@ public static partial class PriceSocketEndpoint
             var stream = await upgrade.UpgradeAsync();
             // Request.BodyReader is the finished request's (empty) body after the upgrade: read the upgraded stream.
             var reader = PipeReader.Create(stream, ReaderOptions);
-            var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
-            connection = new ClientConnection(registry.NextId(), stream, socket, context.Abort,
-                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, metrics, time, deflate, broadcaster.Compressor);
+            // No socket: frames go through Kestrel's pipe, behind the 101. On a connection that sent
+            // responses before, the socket cannot tell when the 101 has left (FrameWriter's check),
+            // and a frame written to it straight could overtake the 101.
+            await Serve(sockets, reader, stream, socket: null, context.Abort, deflate);
+        }
+        finally
+        {
+            sockets.Registry.Release();
+        }
+    }
+
+    /// <summary>
+    /// One accepted WebSocket, after the 101: registers the connection, greets, runs the receive loop
+    /// until a close or the end of the TCP connection, then unregisters. The caller holds the
+    /// connection's place in the registry (<see cref="ConnectionRegistry.TryReserve"/>) and releases it afterwards.
+    /// </summary>
+    /// <param name="reader">The client's bytes after the request head (frames it sent with the request included).</param>
+    /// <param name="output">Where frames go when not straight to <paramref name="socket"/>.</param>
+    /// <param name="socket">The connection's socket, when the transport has one.</param>
+    /// <param name="abort">Tears the TCP connection down.</param>
+    /// <param name="deflate">What permessage-deflate agreed on in the 101 (<see cref="PriceSocketServices.NegotiateDeflate"/>), or null.</param>
+    internal static async Task Serve(PriceSocketServices sockets, PipeReader reader, Stream output, System.Net.Sockets.Socket? socket, Action abort,
+        DeflateParameters? deflate)
+    {
+        var o = sockets.Options;
+        var time = sockets.Time;
+        var registry = sockets.Registry;
+        var broadcaster = sockets.Broadcaster;
+        ClientConnection? connection = null;
+        var graceful = false;
+        try
+        {
+            connection = new ClientConnection(registry.NextId(), output, socket, abort,
+                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, sockets.Metrics, time, deflate, broadcaster.Compressor);
             registry.Add(connection);
             connection.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow())));
 
-            var logger = loggers.CreateLogger(typeof(PriceSocketEndpoint));
             using var frames = new WebSocketFrameReader(o.MaxMessageBytes, deflate is null ? null : new MessageInflater(!deflate.ClientNoContextTakeover));
             var bucket = new TokenBucket(o.MessagesPerSecond, o.MessageBurst, time);
             var violations = 0;
             Outcome outcome;
             // The receive loop lives in this method, so a waiting connection holds one state machine, not two.
             // With zero-byte reads the pipe holds no buffer until bytes arrive: idle connections cost no receive memory.
-            // No cancellation token: Abort() tears the transport down, which ends the read. (Using RequestAborted
+            // No cancellation token: Abort() tears the transport down, which ends the read. (A token
             // would give every connection a cancellation source and a registration per read.)
             do
             {
                 var result = await reader.ReadAsync();
-                outcome = Received(reader, result, frames, connection, bucket, ref violations, o, hub, metrics, time, logger);
+                outcome = Received(reader, result, frames, connection, bucket, ref violations, sockets);
             }
             while (outcome == Outcome.Continue);
             switch (outcome)
@@ -152,20 +173,19 @@ public static partial class PriceSocketEndpoint
                 if (graceful) connection.MarkEnded();
                 else connection.Abort();
             }
-            registry.Release();
         }
     }
 
     /// <summary>Hands what one read brought to the frame reader and handles every complete message in it.</summary>
     private static Outcome Received(PipeReader reader, in ReadResult result, WebSocketFrameReader frames, ClientConnection connection,
-        TokenBucket bucket, ref int violations, GatewayOptions o, SubscriptionHub hub, GatewayMetrics metrics, TimeProvider time, ILogger logger)
+        TokenBucket bucket, ref int violations, PriceSocketServices sockets)
     {
         var buffer = result.Buffer;
         if (!buffer.IsEmpty) connection.MarkReceived();
         var outcome = Outcome.Continue;
         while (outcome == Outcome.Continue && frames.TryRead(ref buffer, out var message))
         {
-            outcome = Handle(message, connection, bucket, ref violations, o, hub, metrics, time, logger);
+            outcome = Handle(message, connection, bucket, ref violations, sockets);
         }
         reader.AdvanceTo(buffer.Start, buffer.End);
         if (outcome == Outcome.Continue && (result.IsCompleted || result.IsCanceled)) return Outcome.Gone;
@@ -173,8 +193,11 @@ public static partial class PriceSocketEndpoint
     }
 
     private static Outcome Handle(in WebSocketMessage message, ClientConnection connection, TokenBucket bucket, ref int violations,
-        GatewayOptions o, SubscriptionHub hub, GatewayMetrics metrics, TimeProvider time, ILogger logger)
+        PriceSocketServices sockets)
     {
+        var o = sockets.Options;
+        var metrics = sockets.Metrics;
+        var logger = sockets.Logger;
         switch (message.Kind)
         {
             case WebSocketMessageKind.Ping:
@@ -219,14 +242,18 @@ public static partial class PriceSocketEndpoint
         }
         else if (parsed.Request!.Kind == RequestKind.Ping)
         {
-            connection.Reply(ServerMessages.Pong(UnixTime.Micros(time.GetUtcNow())));
+            connection.Reply(ServerMessages.Pong(UnixTime.Micros(sockets.Time.GetUtcNow())));
+        }
+        else if (sockets.Hub is not { } hub)
+        {
+            Reply(connection, metrics, ErrorCodes.Unavailable, "this host serves the default price stream only: no subscriptions");
         }
         else
         {
             var session = connection.Session;
             if (session is null)
             {
-                session = new SubscriberSession(connection, hub, o.SubscribesPerSecond, o.SubscribeBurst, time, logger);
+                session = new SubscriberSession(connection, hub, o.SubscribesPerSecond, o.SubscribeBurst, sockets.Time, logger);
                 var id = connection.Id;
                 connection.BecomeSubscriber(session, () => hub.CatchUp(id));
             }

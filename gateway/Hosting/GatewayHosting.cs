@@ -81,6 +81,7 @@ public static class GatewayHosting
         services.TryAddSingleton<BroadcastScope>();
         AddHostedSingleton<ConnectionRegistry>(services);
         AddHostedSingleton<Broadcaster>(services);
+        services.AddPriceSocketUpgrade();
         return services;
     }
 
