@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansPrices.Gateway.Health;
 using OrleansPrices.Grains.Hosting;
+using OpenTelemetry.Metrics;
 using OrleansPrices.Grains.Ingest;
 using StackExchange.Redis;
 
@@ -10,7 +11,8 @@ namespace OrleansPrices.Silo;
 /// <summary>
 /// The silo process: a silo of the price grid (<see cref="GridHosting.AddPriceSilo"/>) with a small
 /// HTTP port (<c>Urls</c>) for health: <c>/health/live</c> (the process serves HTTP) and
-/// <c>/health/ready</c> (the silo is Active in the cluster and its grain storage answers).
+/// <c>/health/ready</c> (the silo is Active in the cluster and its grain storage answers), and
+/// <c>/metrics</c> (Prometheus: the <c>OrleansPrices.Ingest</c> meter and Orleans').
 /// </summary>
 public static class SiloHosting
 {
@@ -24,14 +26,18 @@ public static class SiloHosting
         builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
         // Long enough for a clean leave: the StockGrains write their state and hand over.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(IngestMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<MembershipCheck>("membership", tags: [ReadyTag])
             .AddCheck<StorageCheck>("storage", tags: [ReadyTag]);
         return builder;
     }
 
-    public static WebApplication MapSiloHealth(this WebApplication app)
+    public static WebApplication MapSiloEndpoints(this WebApplication app)
     {
+        app.MapPrometheusScrapingEndpoint();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthJson.Write });
         return app;

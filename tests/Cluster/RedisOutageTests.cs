@@ -145,7 +145,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         builder.Logging.ClearProviders();
         builder.AddPriceSiloHost();
         var app = builder.Build();
-        app.MapSiloHealth();
+        app.MapSiloEndpoints();
         await app.StartAsync();
         return new SiloHost(app, new Uri($"http://127.0.0.1:{port}/"));
     }
