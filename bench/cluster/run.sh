@@ -6,12 +6,17 @@
 #       embedded   one gateway process hosting its own silo (the default)
 #       cluster    Redis + 2 silos + 2 gateways as local processes (scripts/cluster.sh), the N
 #                  clients on gateway 1, then split N/2 + N/2 over both gateways
-#  2. throughput at a fixed high feed rate (every stock every --hi-tick): ingest quotes/s and
+#  2. throughput at a fixed high feed rate (every stock trades every --hi-tick): ingest quotes/s and
 #     StockGrain deltas/s (the silos' /metrics), mean poll time, and updates/s delivered to
 #     --hi-conns clients, for the embedded process, a 1-silo cluster and a 2-silo cluster.
 #
-#   bench/cluster/run.sh [--conns 1000] [--duration 20] [--warmup 5] [--universe 5000] [--tick 00:00:01]
-#                        [--hi-universe 5000] [--hi-tick 00:00:00.100] [--hi-conns 100] [--skip-build]
+#   bench/cluster/run.sh [--conns 1000] [--duration 30] [--warmup 5] [--universe 5000] [--tick 00:00:03]
+#                        [--hi-universe 2000] [--hi-tick 00:00:00.100] [--hi-conns 5] [--skip-build]
+#
+# The latency runs use the production shape (the default stream carries the signal-list stocks, each
+# stock trades with its own chance per tick); the throughput runs move every stock on every tick
+# (Market:Simulator:TradeEveryPoll) and put every stock on the default stream (Gateway:DefaultStream
+# AllStocks), so delivered updates/s is what the grid delivers, not what the lists select.
 #
 # Nothing is pinned to a core (five processes share the machine's cores); the load average before
 # each run is printed with it. Results: one JSON line per run under bench/results/cluster/, and a
@@ -20,7 +25,7 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 OUT="$BENCH/results/cluster"
-CONNS=1000 DURATION=20 WARMUP=5 UNIVERSE=5000 TICK=00:00:01 HI_UNIVERSE=5000 HI_TICK=00:00:00.100 HI_CONNS=100 BUILD=1
+CONNS=1000 DURATION=30 WARMUP=5 UNIVERSE=5000 TICK=00:00:03 HI_UNIVERSE=2000 HI_TICK=00:00:00.100 HI_CONNS=5 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --conns) CONNS=$2; shift ;;
@@ -32,7 +37,7 @@ while [ $# -gt 0 ]; do
     --hi-tick) HI_TICK=$2; shift ;;
     --hi-conns) HI_CONNS=$2; shift ;;
     --skip-build) BUILD=0 ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +46,7 @@ done
 SILO_BIN="$ROOT/silo/bin/Release/net10.0"
 GATEWAY_BIN="$ROOT/gateway/bin/Release/net10.0"
 LOADCLIENT="$BENCH/loadclient/loadclient"
-export CLUSTER_STATE=/tmp/orleansprices-bench-cluster CLUSTER_PORT_OFFSET=${BENCH_CLUSTER_PORT_OFFSET:-3000}
+export CLUSTER_STATE=/tmp/orleansprices-bench-cluster CLUSTER_PORT_OFFSET=${BENCH_CLUSTER_PORT_OFFSET:-1000}   # every port stays below the ephemeral range (32768)
 export CLUSTER_SILO_BIN="$SILO_BIN" CLUSTER_GATEWAY_BIN="$GATEWAY_BIN"
 export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansPrices=Warning DOTNET_CLI_TELEMETRY_OPTOUT=1
 EMBEDDED_PORT=$((8000 + CLUSTER_PORT_OFFSET + 50))
@@ -73,8 +78,13 @@ scrape() { # metric url...
     | awk -v m="$metric" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.3f\n", s + 0 }'
 }
 
-market_env() { # universe tick
+market_env() { # universe tick [every-stock]
   export Market__Clock__AlwaysOpen=true Market__Simulator__UniverseSize=$1 Market__Simulator__TickInterval=$2
+  if [ "${3:-}" = every-stock ]; then
+    export Market__Simulator__TradeEveryPoll=true Gateway__DefaultStream=AllStocks
+  else
+    export Market__Simulator__TradeEveryPoll=false Gateway__DefaultStream=SignalLists
+  fi
 }
 
 start_embedded() {
@@ -168,7 +178,7 @@ SUMMARY+=("$(summary_latency "cluster, $half clients on gateway 2" "$(cat "$OUT/
 bash "$ROOT/scripts/cluster.sh" down >/dev/null
 
 # ---- 2. throughput at a high feed rate ----------------------------------------------------------
-market_env "$HI_UNIVERSE" "$HI_TICK"
+market_env "$HI_UNIVERSE" "$HI_TICK" every-stock
 log "throughput: $HI_UNIVERSE stocks every $HI_TICK, $HI_CONNS clients; embedded; load $(loadavg)"
 start_embedded
 SUMMARY+=("$(throughput "embedded" "$EMBEDDED_PORT" "http://127.0.0.1:$EMBEDDED_PORT")")

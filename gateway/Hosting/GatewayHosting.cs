@@ -15,6 +15,9 @@ namespace OrleansPrices.Gateway.Hosting;
 
 public static class GatewayHosting
 {
+    /// <summary>Cluster mode: how often a gateway reads the silo list from Redis.</summary>
+    public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// The gateway. Embedded default (<c>Cluster:Redis</c> empty): a co-hosted silo on localhost
     /// clustering, in-memory storage and streams, and the simulated market feeding it. Cluster mode
@@ -28,6 +31,9 @@ public static class GatewayHosting
             builder.UseOrleansClient(client => client.UseGridCluster(builder.Configuration));
             builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GridHealth>());
             builder.Services.AddOptions<ClientMessagingOptions>().Configure<IOptions<GatewayOptions>>((m, g) => m.ResponseTimeout = g.Value.GrainCallTimeout);
+            // Orleans reads the silo list every minute by default: a gateway that lost every silo would
+            // wait up to that long for one that joins. One Redis read every few seconds is nothing.
+            builder.Services.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
             builder.Services.AddHostedService<RedisProbe>();
         }
         else

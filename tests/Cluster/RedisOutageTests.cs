@@ -97,6 +97,53 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Losing_every_silo_makes_status_stale_with_cluster_unavailable_and_a_new_silo_ends_it()
+    {
+        await using var redis = await RedisServer.StartAsync(appendOnly: true);
+        var cluster = new Dictionary<string, string?>
+        {
+            ["Cluster:Redis"] = redis.ConnectionString,
+            ["Cluster:ServiceId"] = "nosilo-" + Guid.NewGuid().ToString("N")[..8],
+            ["Cluster:ClusterId"] = "test",
+        };
+        var silo = await StartSilo(cluster);
+        SiloHost? replacement = null;
+        try
+        {
+            await using var gateway = await GatewayHost.StartAsync(cluster);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await using var ws = await TestSocket.ConnectAsync(gateway.WebSocket);
+            await ws.Next("connected");
+            await ws.SendText("{\"type\":\"subscribe\",\"list\":\"buy\"}");
+            await ws.Next("subscribed");
+            await NextStatus(ws, s => !s.GetProperty("stale").GetBoolean(), Recover);
+
+            // The only silo leaves: the gateway is connected to none.
+            await silo.DisposeAsync();
+            var gone = Stopwatch.StartNew();
+            var stale = await NextStatus(ws, s => s.GetProperty("stale").GetBoolean(), Detect);
+            Assert.Equal(StaleReasons.ClusterUnavailable, stale.GetProperty("reason").GetString());
+            var toldStale = gone.Elapsed;
+            var ready = await WaitHealth(http, gateway.Http, HttpStatusCode.ServiceUnavailable, Detect);
+            Assert.Contains(StaleReasons.ClusterUnavailable, ready.Body, StringComparison.Ordinal);
+
+            // A new silo joins: the gateway finds it through Redis and prices flow again.
+            replacement = await StartSilo(cluster);
+            var joined = Stopwatch.StartNew();
+            await NextStatus(ws, s => !s.GetProperty("stale").GetBoolean(), Recover);
+            var toldFresh = joined.Elapsed;
+            await WaitHealth(http, gateway.Http, HttpStatusCode.OK, Recover);
+            output.WriteLine($"last silo stopped: status stale ({StaleReasons.ClusterUnavailable}) after {toldStale.TotalMilliseconds:F0} ms; " +
+                $"a new silo started: status not stale {toldFresh.TotalMilliseconds:F0} ms after it was up");
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+            if (replacement is not null) await replacement.DisposeAsync();
+        }
+    }
+
     private static async Task<JsonElement> NextStatus(TestSocket ws, Func<JsonElement, bool> match, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
@@ -131,15 +178,12 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     {
         var port = GatewayHost.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.Configuration.AddInMemoryCollection(GatewayHost.FastMarket);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(cluster)
         {
             ["Cluster:SiloPort"] = GatewayHost.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = GatewayHost.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:AdvertisedHost"] = "127.0.0.1",
-            ["Market:Clock:AlwaysOpen"] = "true",
-            ["Market:Simulator:UniverseSize"] = "300",
-            ["Market:Simulator:TickInterval"] = "00:00:00.100",
-            ["Grid:Stocks:StateWriteInterval"] = "00:00:00.500",
         });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
@@ -154,8 +198,12 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     {
         public Uri Http { get; } = http;
 
+        private bool _disposed;
+
         public async ValueTask DisposeAsync()
         {
+            if (_disposed) return;
+            _disposed = true;
             await app.StopAsync();
             await app.DisposeAsync();
         }

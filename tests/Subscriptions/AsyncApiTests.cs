@@ -40,10 +40,7 @@ public sealed class AsyncApiTests
     [Fact]
     public void Every_stale_reason_is_documented_and_encoded_as_documented()
     {
-        var documented = Message("status").GetProperty("payload").GetProperty("properties").GetProperty("reason").GetProperty("enum")
-            .EnumerateArray().Select(e => e.GetString()).Order().ToList();
-        var inCode = typeof(StaleReasons).GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()).Order().ToList();
-        Assert.Equal(inCode, documented);
+        AssertDocumentedEnum("status", "reason", typeof(StaleReasons));
         var status = new MarketStatus(MarketPhase.Continuous, new DateOnly(2026, 11, 26), null, 30, false);
         using var stale = JsonDocument.Parse(SubscriptionMessages.Status(status, stale: true, 1, StaleReasons.StorageUnavailable));
         Assert.Equal(StaleReasons.StorageUnavailable, stale.RootElement.GetProperty("reason").GetString());
@@ -84,11 +81,14 @@ public sealed class AsyncApiTests
     }
 
     [Fact]
-    public void Every_error_code_is_documented()
+    public void Every_error_code_is_documented() => AssertDocumentedEnum("error", "code", typeof(ErrorCodes));
+
+    /// <summary>The <c>enum</c> of a message's field lists exactly the string constants of <paramref name="constants"/>.</summary>
+    private static void AssertDocumentedEnum(string message, string field, Type constants)
     {
-        var documented = Message("error").GetProperty("payload").GetProperty("properties").GetProperty("code").GetProperty("enum")
+        var documented = Message(message).GetProperty("payload").GetProperty("properties").GetProperty(field).GetProperty("enum")
             .EnumerateArray().Select(e => e.GetString()).Order().ToList();
-        var inCode = typeof(ErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()).Order().ToList();
+        var inCode = constants.GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()).Order().ToList();
         Assert.Equal(inCode, documented);
     }
 }
