@@ -116,7 +116,7 @@ public static partial class PriceSocketEndpoint
         try
         {
             connection = new ClientConnection(registry.NextId(), output, socket, abort,
-                broadcaster.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, sockets.Metrics, time, deflate, broadcaster.Compressor);
+                sockets.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, sockets.Metrics, time, deflate, broadcaster.Compressor);
             registry.Add(connection);
             connection.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow())));
 

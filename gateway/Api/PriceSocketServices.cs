@@ -25,6 +25,9 @@ public sealed class PriceSocketServices(
 
     public ConnectionRegistry Registry => registry;
     public Broadcaster Broadcaster => broadcaster;
+
+    /// <summary>The broadcaster's catch-up, as one delegate shared by every connection instead of one each.</summary>
+    public Func<long, OutboundFrame?> CatchUp { get; } = broadcaster.CatchUp;
     public GatewayMetrics Metrics => metrics;
     public TimeProvider Time => time;
     public GatewayOptions Options => options.Value;
