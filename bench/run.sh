@@ -197,18 +197,6 @@ wait_listening() {  # pid port timeout_s
   return 1
 }
 
-# A warm gateway: waits until its signal lists are loaded (/healthz answers 200), so what is
-# measured is not the co-hosted silo still starting (its growth is not the clients').
-wait_healthy() {  # port
-  local i code=000
-  for i in $(seq 1 120); do
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1/healthz" || true)
-    [ "$code" = 200 ] && break
-    sleep 0.5
-  done
-  echo "/healthz answered $code after ~$((i / 2)) s"
-}
-
 stop_server() {  # pid
   local pid=$1 i
   kill "$pid" 2>/dev/null || return 0
@@ -248,7 +236,6 @@ run_one() {  # target workload-spec
     stop_server "$pid"
     return
   fi
-  [ "$t" = gateway-grains ] && log "     $label: $(wait_healthy "$port")"
   local extra=()
   [ "$t" = signalr ] && extra+=(--signalr)
   [ "$stall" -gt 0 ] && extra+=(--stall "$stall")
@@ -304,7 +291,16 @@ run_rest() {
     return
   fi
   local url="http://127.0.0.1:$port/api/stocks/signal/buy"
-  [ "$target" = gateway-grains ] && log "REST: $(wait_healthy "$port")"
+  if [ "$target" = gateway-grains ]; then
+    # measure a warm gateway: wait until its signal lists are loaded (/healthz answers 200)
+    local i code=000
+    for i in $(seq 1 120); do
+      code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)
+      [ "$code" = 200 ] && break
+      sleep 0.5
+    done
+    log "REST: /healthz answered $code after ~$((i / 2)) s"
+  fi
   local n=1000 warm=200 d_open=10
   [ "$MODE" = quick ] && n=300 warm=50 d_open=3
   log "REST: $n sequential GETs of $url"
