@@ -172,17 +172,18 @@ public sealed class SignalPageTests(BrowserFixture fixture, ITestOutputHelper ou
         var row = page.Locator($"#{rowId}");
         var code = await row.GetAttributeAsync("data-code");
         Assert.NotNull(code);
-        var shown = "";
+        // Attribute and text are read in one evaluation: prices tick every 100 ms, and two reads could
+        // straddle an update.
         var deadline = DateTime.UtcNow.AddSeconds(3);
         while (true)
         {
-            shown = await row.GetAttributeAsync("data-price") ?? "";
-            var value = decimal.Parse(shown, CultureInfo.InvariantCulture);
+            var shown = await row.EvaluateAsync<string[]>("tr => [tr.dataset.price ?? '', tr.querySelector('.price').textContent]");
+            var value = decimal.Parse(shown[0], CultureInfo.InvariantCulture);
+            Assert.Equal(value.ToString("0.00", CultureInfo.InvariantCulture), shown[1]);
             if (pushed.TryGetValue(code, out var prices) && prices.Contains(value)) break;
-            Assert.True(DateTime.UtcNow < deadline, $"row {rowId} shows {shown}, a price never pushed for {code}");
+            Assert.True(DateTime.UtcNow < deadline, $"row {rowId} shows {shown[0]}, a price never pushed for {code}");
             await Task.Delay(100);
         }
-        Assert.Equal(decimal.Parse(shown, CultureInfo.InvariantCulture).ToString("0.00", CultureInfo.InvariantCulture), await row.Locator(".price").InnerTextAsync());
 
         Assert.True(int.Parse(await page.Locator("#msg-count").InnerTextAsync(), CultureInfo.InvariantCulture) > 1);
         Assert.Matches(@"^\d{2}:\d{2}:\d{2}$", await page.Locator("#last-update").InnerTextAsync());
