@@ -117,6 +117,7 @@ public static partial class PriceSocketEndpoint
         {
             connection = new ClientConnection(registry.NextId(), output, socket, abort,
                 sockets.CatchUp, o.MaxQueuedFrames, broadcaster.CurrentBatch, sockets.Metrics, time, deflate, broadcaster.Compressor);
+            connection.OnServerClose(reader.CancelPendingRead);
             registry.Add(connection);
             connection.Reply(ServerMessages.Connected((int)o.HeartbeatInterval.TotalSeconds, UnixTime.Micros(time.GetUtcNow())));
 
@@ -141,7 +142,8 @@ public static partial class PriceSocketEndpoint
                     await connection.CloseSent.WaitAsync(CloseWait, time, CancellationToken.None);
                     break;
                 case Outcome.ServerClosed:
-                    await connection.CloseSent.WaitAsync(CloseWait, time, CancellationToken.None);
+                    // A slow consumer's close waits behind its stuck send; if that never drains, the timeout aborts.
+                    await connection.CloseSent.WaitAsync(connection.SlowClosing ? ConnectionRegistry.SlowCloseWait : CloseWait, time, CancellationToken.None);
                     await AwaitPeerClose(reader, frames, time);
                     break;
             }
@@ -188,6 +190,7 @@ public static partial class PriceSocketEndpoint
             outcome = Handle(message, connection, bucket, ref violations, sockets);
         }
         reader.AdvanceTo(buffer.Start, buffer.End);
+        if (outcome == Outcome.Continue && result.IsCanceled && connection.SlowClosing) return Outcome.ServerClosed;
         if (outcome == Outcome.Continue && (result.IsCompleted || result.IsCanceled)) return Outcome.Gone;
         return outcome;
     }

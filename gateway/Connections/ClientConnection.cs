@@ -36,6 +36,8 @@ public sealed class ClientConnection : ISubscriberChannel
     private long _lastReceived;
     private long _lastPing;
     private TaskCompletionSource? _closeSent;
+    private bool _slowClosing;
+    private Action? _wakeReceiver;
 
     /// <param name="output">The upgraded connection: framed bytes are written to it, one write in flight.</param>
     /// <param name="socket">The connection's socket when the transport has one: frames then skip Kestrel's output pipe.</param>
@@ -138,25 +140,41 @@ public sealed class ClientConnection : ISubscriberChannel
     public long SkippedFrames => Interlocked.Read(ref _skipped);
 
     /// <summary>
-    /// Set on the first subscribe or resume: the connection leaves the brief's default stream and
-    /// gets its messages from the subscription hub (<see cref="TryPush"/>).
+    /// Set on the first subscribe, unsubscribe or resume: the connection's requests go to the
+    /// subscription hub, which answers through <see cref="TryPush"/>.
     /// </summary>
     public SubscriberSession? Session { get; private set; }
 
+    /// <summary>True once the connection follows something of its own: no more default-stream <c>price_update</c>.</summary>
+    public bool LeftDefaultStream
+    {
+        get
+        {
+            lock (_sync) return _subscriberCatchUp is not null;
+        }
+    }
+
     private Action? _subscriberCatchUp;
+    private Action? _pendingCatchUp;
 
     /// <summary>
-    /// Switches to the subscription protocol. After an overflow, once the queue drains,
-    /// <paramref name="catchUp"/> is called (outside this connection's lock: the hub takes its own
-    /// lock first, then pushes through <see cref="TryPush"/>).
+    /// Hands the connection's requests to <paramref name="session"/>. Once the hub says it follows
+    /// something (<see cref="LeaveDefaultStream"/>), an overflow is caught up by
+    /// <paramref name="catchUp"/> once the queue drains (called outside this connection's lock:
+    /// the hub takes its own lock first, then pushes through <see cref="TryPush"/>).
     /// </summary>
     public void BecomeSubscriber(SubscriberSession session, Action catchUp)
     {
         lock (_sync)
         {
             Session = session;
-            _subscriberCatchUp = catchUp;
+            _pendingCatchUp = catchUp;
         }
+    }
+
+    public void LeaveDefaultStream()
+    {
+        lock (_sync) _subscriberCatchUp ??= _pendingCatchUp;
     }
 
     /// <summary>
@@ -190,7 +208,7 @@ public sealed class ClientConnection : ISubscriberChannel
         bool start;
         lock (_sync)
         {
-            if (_closing || Session is not null || frame.Batch <= _lastBatch) return;
+            if (_closing || _subscriberCatchUp is not null || frame.Batch <= _lastBatch) return;
             if (_lagging || _queue.Count >= _maxQueued)
             {
                 _lagging = true;
@@ -228,6 +246,48 @@ public sealed class ClientConnection : ISubscriberChannel
             start = TryStartSending();
         }
         if (start) _ = SendLoop();
+    }
+
+    /// <summary>True once <see cref="CloseSlow"/> queued a 4008 close.</summary>
+    public bool SlowClosing
+    {
+        get
+        {
+            lock (_sync) return _slowClosing;
+        }
+    }
+
+    /// <summary>Called when the server closes the connection from outside the receive loop (<see cref="CloseSlow"/>), to wake that loop.</summary>
+    public void OnServerClose(Action wakeReceiver)
+    {
+        lock (_sync) _wakeReceiver = wakeReceiver;
+    }
+
+    /// <summary>
+    /// The client is a slow consumer: drops what is queued and queues a 4008 close right behind
+    /// the send in flight, so the close goes out as soon as the socket takes the bytes ahead of it.
+    /// The receive loop is woken to wait (bounded) for that, and aborts the connection if the close
+    /// cannot be written in time. False when the connection is already closing.
+    /// </summary>
+    public bool CloseSlow()
+    {
+        bool start;
+        Action? wake;
+        lock (_sync)
+        {
+            if (_closing) return false;
+            _closing = true;
+            _slowClosing = true;
+            _lagging = false;
+            _queue.Clear();
+            _closeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _queue.Enqueue(OutboundFrame.Close(CloseCodes.SlowConsumer, "too slow: reconnect"));
+            start = TryStartSending();
+            wake = _wakeReceiver;
+        }
+        if (start) _ = SendLoop();
+        wake?.Invoke();
+        return true;
     }
 
     /// <summary>True when a send has been waiting on the socket longer than <paramref name="limit"/>.</summary>

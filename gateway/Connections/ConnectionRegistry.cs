@@ -7,8 +7,10 @@ namespace OrleansPrices.Gateway.Connections;
 
 /// <summary>
 /// The open connections of this gateway: admission (the connection limit), broadcast, and a
-/// once-a-second sweep that aborts connections whose send has been stuck longer than
-/// <see cref="GatewayOptions.SlowConsumerTimeout"/> and runs every connection's heartbeat: a ping to
+/// once-a-second sweep that closes with 4008 connections whose send has been stuck longer than
+/// <see cref="GatewayOptions.SlowConsumerTimeout"/> (the close goes out behind the stuck send, if
+/// the socket takes it within <see cref="SlowCloseWait"/>; else the connection is aborted) and runs
+/// every connection's heartbeat: a ping to
 /// a peer silent for <see cref="GatewayOptions.HeartbeatInterval"/>, an abort for one silent past
 /// <see cref="GatewayOptions.HeartbeatTimeout"/>. One loop for all connections, no timer per socket.
 /// </summary>
@@ -21,6 +23,9 @@ public sealed partial class ConnectionRegistry(
 {
     /// <summary>How long a stopping gateway waits for its close frames to go out.</summary>
     public static readonly TimeSpan GoingAwayWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a slow consumer's 4008 close may wait behind its stuck send before the connection is aborted.</summary>
+    public static readonly TimeSpan SlowCloseWait = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
     private long _reserved;
@@ -113,9 +118,15 @@ public sealed partial class ConnectionRegistry(
         {
             if (connection.IsStalled(limit))
             {
-                LogStalled(logger, connection.Id, limit);
-                metrics.ServerClose(4008);
-                connection.Abort();
+                if (connection.CloseSlow())
+                {
+                    LogStalled(logger, connection.Id, limit);
+                }
+                else if (connection.IsStalled(limit + SlowCloseWait + SlowCloseWait))
+                {
+                    // The receive loop should have aborted it by now; never leave a stuck socket behind.
+                    connection.Abort();
+                }
                 continue;
             }
             switch (connection.CheckHeartbeat(o.HeartbeatInterval, o.HeartbeatTimeout))
@@ -137,6 +148,6 @@ public sealed partial class ConnectionRegistry(
     [LoggerMessage(EventId = 3303, Level = LogLevel.Information, Message = "Shutting down: closing {Connections} connections with 1001 going away")]
     private static partial void LogGoingAway(ILogger logger, int connections);
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Connection {ConnectionId} stalled: no send progress for {Limit}; aborted")]
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Connection {ConnectionId} stalled: no send progress for {Limit}; closing with 4008 behind the stuck send")]
     private static partial void LogStalled(ILogger logger, long connectionId, TimeSpan limit);
 }

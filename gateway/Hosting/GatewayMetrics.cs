@@ -26,6 +26,9 @@ public sealed class GatewayMetrics : IDisposable
         _closes = _meter.CreateCounter<long>("orleansprices.gateway.closes", description: "Connections closed by the server, by close code");
     }
 
+    /// <summary>This instance's meter (tests listen to one gateway's counters among several in a process).</summary>
+    internal Meter Meter => _meter;
+
     public void Connected() => _connections.Add(1);
     public void Disconnected() => _connections.Add(-1);
     public void FrameSent() => _frames.Add(1);

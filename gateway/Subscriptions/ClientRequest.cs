@@ -16,7 +16,8 @@ public readonly record struct StreamPosition(long Epoch, long Seq);
 
 /// <summary>
 /// A parsed client message. Codes are as the client wrote them (validated against the universe
-/// by the session). <see cref="Strategy"/> with <see cref="List"/> "buy" names a signal list.
+/// by the session). <see cref="Strategy"/> with <see cref="List"/> "buy" names a signal list (none:
+/// every list); a <c>resume</c> names its lists in <see cref="Strategies"/>.
 /// </summary>
 public sealed record ClientRequest(RequestKind Kind)
 {
@@ -24,6 +25,8 @@ public sealed record ClientRequest(RequestKind Kind)
     public IReadOnlyList<string> Codes { get; init; } = [];
     public string? List { get; init; }
     public string? Strategy { get; init; }
+    /// <summary>The strategy lists a <c>resume</c> names (validated by the hub); empty for other requests.</summary>
+    public IReadOnlyList<string> Strategies { get; init; } = [];
     /// <summary>Most updates per second per stock the client wants; null: every change.</summary>
     public double? MaxRate { get; init; }
     public IReadOnlyDictionary<string, StreamPosition> Positions { get; init; } = new Dictionary<string, StreamPosition>();
@@ -125,18 +128,29 @@ public static class RequestParser
             }
             map[p.Name] = new StreamPosition(epoch, seq);
         }
-        var lists = root.TryGetProperty("lists", out var l) && l.ValueKind == JsonValueKind.Array
-            ? l.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList()
-            : [];
+        var lists = ReadLists(root);
         return new ClientRequest(RequestKind.Resume)
         {
             Id = id,
             Codes = [.. map.Keys],
             Positions = map,
             List = lists.Count > 0 ? "buy" : null,
-            Strategy = lists.Count == 1 ? lists[0] : null,
+            Strategies = lists,
             MaxRate = ReadRate(root),
         };
+    }
+
+    /// <summary>A resume's <c>lists</c>: strategy names, each once.</summary>
+    private static List<string> ReadLists(JsonElement root)
+    {
+        if (!root.TryGetProperty("lists", out var lists) || lists.ValueKind == JsonValueKind.Null) return [];
+        if (lists.ValueKind != JsonValueKind.Array || lists.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
+        {
+            throw new InvalidRequestException("\"lists\" must be an array of strategy names");
+        }
+        var names = lists.EnumerateArray().Select(x => x.GetString()!).Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count > MaxCodesPerMessage) throw new InvalidRequestException($"at most {MaxCodesPerMessage} lists per message");
+        return names;
     }
 
     private static List<string> ReadCodes(JsonElement root)

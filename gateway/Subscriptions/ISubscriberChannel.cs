@@ -10,4 +10,10 @@ public interface ISubscriberChannel
     /// and the hub will be asked for a catch-up once the queue drains.
     /// </summary>
     bool TryPush(byte[] json);
+
+    /// <summary>
+    /// The connection follows something of its own now: it stops getting the brief's default
+    /// <c>price_update</c> stream, for the rest of its life. Called once its subscription set is not empty.
+    /// </summary>
+    void LeaveDefaultStream();
 }

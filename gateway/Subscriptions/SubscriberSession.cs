@@ -31,8 +31,8 @@ public sealed partial class SubscriberSession
     public void Enqueue(ClientRequest request)
     {
         if (_bucket.TryTake() && _requests.Writer.TryWrite(request)) return;
-        _channel.TryPush(SubscriptionMessages.Error(request.Id, ErrorCodes.RateLimited,
-            "too many subscribe, unsubscribe or resume messages: this one was dropped; send fewer, larger requests"));
+        _hub.Error(_channel, request.Id, ErrorCodes.RateLimited,
+            "too many subscribe, unsubscribe or resume messages: this one was dropped; send fewer, larger requests");
     }
 
     /// <summary>Stops the loop and releases the connection's stream interest.</summary>
@@ -55,7 +55,7 @@ public sealed partial class SubscriberSession
             catch (Exception ex)
             {
                 LogRequestFailed(_logger, _channel.Id, request.Kind, ex.Message);
-                _channel.TryPush(SubscriptionMessages.Error(request.Id, ErrorCodes.Unavailable, "the request could not be completed; retry it"));
+                _hub.Error(_channel, request.Id, ErrorCodes.Unavailable, "the request could not be completed; retry it");
             }
         }
     }

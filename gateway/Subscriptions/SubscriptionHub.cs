@@ -30,6 +30,7 @@ public sealed partial class SubscriptionHub(
     Health.GridHealth grid,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    GatewayMetrics metrics,
     ILogger<SubscriptionHub> logger) : IPriceChangeListener
 {
     private readonly ConcurrentDictionary<long, Subscriber> _subscribers = new();
@@ -86,18 +87,7 @@ public sealed partial class SubscriptionHub(
             return new Subscriber(channel, options.Value.MaxCodesPerConnection);
         });
         var (valid, unknown) = Validate(request.Codes);
-        IReadOnlyList<string> listNames = [];
-        if (request.List is not null)
-        {
-            if (request.Strategy is null) listNames = [.. strategies.All.Select(s => s.Name)];
-            else if (strategies.TryGet(request.Strategy, out var s)) listNames = [s.Name];
-            else
-            {
-                Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.UnknownStrategy,
-                    $"unknown strategy \"{request.Strategy}\"; known strategies: {strategies.KnownNames}"));
-                return;
-            }
-        }
+        var (listNames, unknownLists) = ValidateLists(request);
 
         IReadOnlyList<string> overLimit = [];
         var newLists = new List<string>();
@@ -120,18 +110,25 @@ public sealed partial class SubscriptionHub(
         await streams.SetInterest(InterestOwner(channel.Id), Followed(sub), cancellationToken);
         var fromGrains = request.Kind == RequestKind.Resume ? await FetchMissed(request.Positions) : null;
 
+        var applied = request.Kind == RequestKind.Unsubscribe ? "unsubscribed" : "subscribed";
+        if (unknownLists.Count > 0)
+        {
+            Error(sub, request.Id, ErrorCodes.UnknownStrategy,
+                $"unknown {(unknownLists.Count == 1 ? "strategy" : "strategies")} {string.Join(", ", unknownLists.Select(n => $"\"{n}\""))}; known strategies: {strategies.KnownNames}; the rest of the request was {applied}");
+        }
         if (unknown.Count > 0)
         {
-            Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.UnknownCodes,
-                $"unknown stock codes: {string.Join(", ", unknown)}; the others were {(request.Kind == RequestKind.Unsubscribe ? "unsubscribed" : "subscribed")}", unknown));
+            Error(sub, request.Id, ErrorCodes.UnknownCodes, $"unknown stock codes: {string.Join(", ", unknown)}; the others were {applied}", unknown);
         }
         if (overLimit.Count > 0)
         {
-            Push(sub, SubscriptionMessages.Error(request.Id, ErrorCodes.TooManyCodes,
-                $"at most {sub.Subs.MaxCodes} codes per connection; not subscribed: {string.Join(", ", overLimit)}", overLimit));
+            Error(sub, request.Id, ErrorCodes.TooManyCodes,
+                $"at most {sub.Subs.MaxCodes} codes per connection; not subscribed: {string.Join(", ", overLimit)}", overLimit);
         }
         lock (sub.Gate)
         {
+            // The brief's default stream is left only once something valid is followed.
+            if (sub.Subs.Codes.Count > 0 || sub.Subs.Lists.Count > 0) channel.LeaveDefaultStream();
             Push(sub, SubscriptionMessages.Subscribed(request.Id, sub.Subs.Codes, sub.Subs.Lists));
             if (isNew && Volatile.Read(ref _status) is { } status) Push(sub, status);
             SyncFollows(sub);
@@ -139,6 +136,39 @@ public sealed partial class SubscriptionHub(
             else SendSnapshots(sub);
             foreach (var l in newLists) SendListSnapshot(sub, l);
         }
+    }
+
+    /// <summary>
+    /// The lists a request names: every strategy for a subscribe without <c>strategy</c>, else the
+    /// named ones that exist; the unknown names apart (an error names them, the rest still applies).
+    /// </summary>
+    private (IReadOnlyList<string> Known, IReadOnlyList<string> Unknown) ValidateLists(ClientRequest request)
+    {
+        if (request.List is null) return ([], []);
+        IReadOnlyList<string> named = request.Kind == RequestKind.Resume ? request.Strategies
+            : request.Strategy is null ? [] : [request.Strategy];
+        if (named.Count == 0) return ([.. strategies.All.Select(s => s.Name)], []);
+        var known = new List<string>();
+        var unknown = new List<string>();
+        foreach (var name in named)
+        {
+            if (strategies.TryGet(name, out var s)) known.Add(s.Name);
+            else unknown.Add(name.Length <= 40 ? name : name[..40] + "…");
+        }
+        return (known, unknown);
+    }
+
+    /// <summary>Sends an error to a subscriber and counts it, like the parser's errors.</summary>
+    internal void Error(ISubscriberChannel channel, string? id, string code, string message, IReadOnlyCollection<string>? codes = null)
+    {
+        metrics.ProtocolError(code);
+        channel.TryPush(SubscriptionMessages.Error(id, code, message, codes));
+    }
+
+    private void Error(Subscriber sub, string? id, string code, string message, IReadOnlyCollection<string>? codes = null)
+    {
+        metrics.ProtocolError(code);
+        Push(sub, SubscriptionMessages.Error(id, code, message, codes));
     }
 
     /// <summary>Forgets a connection and releases its stream interest.</summary>

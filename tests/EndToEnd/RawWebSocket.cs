@@ -28,9 +28,11 @@ internal sealed class RawWebSocket : IDisposable
     public bool LastCompressed { get; private set; }
 
     /// <param name="extensions">A <c>Sec-WebSocket-Extensions</c> offer to send, if any.</param>
-    public static async Task<RawWebSocket> ConnectAsync(Uri http, string? extensions = null)
+    /// <param name="receiveBuffer">A small kernel receive buffer makes a client that does not read stall the server soon.</param>
+    public static async Task<RawWebSocket> ConnectAsync(Uri http, string? extensions = null, int? receiveBuffer = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer is { } size) socket.ReceiveBufferSize = size;
         await socket.ConnectAsync(http.Host, http.Port);
         var client = new RawWebSocket(socket);
         var request = $"GET /ws/stock/prices HTTP/1.1\r\nHost: {http.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

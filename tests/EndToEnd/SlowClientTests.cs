@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Gateway.Protocol;
 using OrleansPrices.Tests.Infrastructure;
 using Xunit;
 
@@ -10,21 +11,51 @@ namespace OrleansPrices.Tests.EndToEnd;
 /// <summary>
 /// One client stops reading while another keeps going: the reader gets every broadcast in order
 /// with no gap, the stalled one's server-side queue stays within its bound (later frames are
-/// conflated, not queued) and, after the slow-consumer timeout, it is disconnected.
+/// conflated, not queued) and, after the slow-consumer timeout, it is closed with 4008 if it reads
+/// again in time, aborted if it never does.
 /// </summary>
 public sealed class SlowClientTests
 {
+    private static readonly Dictionary<string, string?> FastStall = new()
+    {
+        // Many breakouts: a long signal list makes big frames, so the stalled socket fills in seconds.
+        ["Market:Simulator:UniverseSize"] = "600",
+        ["Market:Simulator:BreakoutFraction"] = "0.5",
+        ["Gateway:MaxQueuedFrames"] = "4",
+        ["Gateway:SlowConsumerTimeout"] = "00:00:02",
+    };
+
+    [Fact]
+    public async Task A_stalled_client_that_reads_again_gets_4008_after_what_was_queued_ahead()
+    {
+        await using var host = await GatewayHost.StartAsync(FastStall);
+        var registry = host.Get<ConnectionRegistry>();
+        await using var other = await TestSocket.ConnectAsync(host.WebSocket);
+        await other.Next("connected");
+        using var slow = await RawWebSocket.ConnectAsync(host.Http, receiveBuffer: 4096);
+
+        // It reads nothing until the server has given up on it and queued the close behind the stuck send.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!registry.Connections.Any(c => c.SlowClosing) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        var victim = Assert.Single(registry.Connections, c => c.SlowClosing);
+
+        // Reading again drains what was ahead of the close, then the close: 4008, reconnect.
+        Assert.Equal(CloseCodes.SlowConsumer, await slow.NextClose(TimeSpan.FromSeconds(30)));
+        Assert.True(CloseCodes.ShouldReconnect(CloseCodes.SlowConsumer));
+        deadline = DateTime.UtcNow.AddSeconds(15);
+        while (registry.Connections.Any(c => c.Id == victim.Id) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.DoesNotContain(registry.Connections, c => c.Id == victim.Id);
+
+        // The other client was not affected.
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, other.State);
+        await other.SendText("{\"type\":\"ping\"}");
+        await other.Next("pong");
+    }
+
     [Fact]
     public async Task A_client_that_stops_reading_neither_delays_others_nor_grows_memory()
     {
-        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
-        {
-            // Many breakouts: a long signal list makes big frames, so the stalled socket fills in seconds.
-            ["Market:Simulator:UniverseSize"] = "600",
-            ["Market:Simulator:BreakoutFraction"] = "0.5",
-            ["Gateway:MaxQueuedFrames"] = "4",
-            ["Gateway:SlowConsumerTimeout"] = "00:00:03",
-        });
+        await using var host = await GatewayHost.StartAsync(FastStall);
         var registry = host.Get<ConnectionRegistry>();
         var broadcaster = host.Get<Broadcaster>();
 
@@ -56,10 +87,12 @@ public sealed class SlowClientTests
         }
         Assert.Equal(Enumerable.Range((int)seqs[0], seqs.Count).Select(i => (long)i), seqs);
 
-        // Past the slow-consumer timeout the stalled connection is gone; the reader is not.
-        deadline = DateTime.UtcNow.AddSeconds(15);
+        // Past the slow-consumer timeout a 4008 close is queued behind the stuck send; the client
+        // never reads, so it never goes out, and once the wait for it ends the connection is aborted.
+        deadline = DateTime.UtcNow.AddSeconds(20);
         while (registry.Connections.Any(c => c.Id == victim.Id) && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.DoesNotContain(registry.Connections, c => c.Id == victim.Id);
+        Assert.True(victim.SlowClosing);
         Assert.Single(registry.Connections);
         await reader.SendText("{\"type\":\"ping\"}");
         await reader.Next("pong");

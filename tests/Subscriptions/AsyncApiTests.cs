@@ -91,4 +91,15 @@ public sealed class AsyncApiTests
         var inCode = constants.GetFields().Where(f => f.IsLiteral).Select(f => (string?)f.GetRawConstantValue()).Order().ToList();
         Assert.Equal(inCode, documented);
     }
+
+    [Fact]
+    public void Every_close_code_is_documented_with_the_reconnect_advice_of_the_code()
+    {
+        var documented = Doc.RootElement.GetProperty("x-close-codes").EnumerateObject()
+            .ToDictionary(p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture), p => p.Value.GetProperty("reconnect").GetBoolean());
+        int[] sent = [.. typeof(CloseCodes).GetFields().Where(f => f.IsLiteral).Select(f => (int)f.GetRawConstantValue()!),
+            WebSocketCloseCodes.Normal, WebSocketCloseCodes.ProtocolError, WebSocketCloseCodes.InvalidPayload, WebSocketCloseCodes.MessageTooBig];
+        Assert.All(sent, code => Assert.True(documented.ContainsKey(code), $"close code {code} is not in x-close-codes"));
+        Assert.All(documented, d => Assert.Equal(CloseCodes.ShouldReconnect(d.Key), d.Value));
+    }
 }

@@ -37,7 +37,16 @@ public sealed class RequestParserTests
         Assert.Equal(RequestKind.Resume, r.Kind);
         Assert.Equal(new StreamPosition(5, 10), r.Positions["600000.SH"]);
         Assert.Equal(["600000.SH"], r.Codes);
-        Assert.Equal("ma_cross", r.Strategy);
+        Assert.Equal("buy", r.List);
+        Assert.Equal(["ma_cross"], r.Strategies);
+    }
+
+    [Fact]
+    public void Resume_keeps_every_list_it_names()
+    {
+        var r = Parse("{\"type\":\"resume\",\"positions\":{},\"lists\":[\"ma_cross\",\"nope\",\"also_nope\",\"ma_cross\"]}").Request!;
+        Assert.Equal(["ma_cross", "nope", "also_nope"], r.Strategies);
+        Assert.Null(r.Strategy);
     }
 
     [Theory]
@@ -48,6 +57,8 @@ public sealed class RequestParserTests
     [InlineData("{\"type\":\"subscribe\",\"codes\":[\"600000.SH\"],\"max_rate\":\"fast\"}", ErrorCodes.InvalidMessage)]
     [InlineData("{\"type\":\"subscribe\",\"list\":\"sell\"}", ErrorCodes.InvalidMessage)]
     [InlineData("{\"type\":\"resume\"}", ErrorCodes.InvalidMessage)]
+    [InlineData("{\"type\":\"resume\",\"positions\":{},\"lists\":\"ma_cross\"}", ErrorCodes.InvalidMessage)]
+    [InlineData("{\"type\":\"resume\",\"positions\":{},\"lists\":[1]}", ErrorCodes.InvalidMessage)]
     [InlineData("{\"type\":\"resume\",\"positions\":{\"600000.SH\":{\"epoch\":1}}}", ErrorCodes.InvalidMessage)]
     [InlineData("{\"type\":\"resume\",\"positions\":{\"600000.SH\":{\"epoch\":1,\"seq\":-1}}}", ErrorCodes.InvalidMessage)]
     [InlineData("{\"type\":\"fly\"}", ErrorCodes.UnknownType)]
