@@ -10,6 +10,8 @@
 #include "hist.h"
 #include "wsproto.h"
 
+#include <zlib.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +79,7 @@ static struct {
     int dump;
     const char *match;
     int server_core, client_core;
+    int deflate;
 } opt = {
     .host = "127.0.0.1", .port = 8000, .path = "/ws/stock/prices", .conns = 1000, .src_ips = 0,
     .concurrency = 200, .connect_timeout = 120, .warmup = 5, .duration = 20, .server_pid = 0,
@@ -353,8 +356,9 @@ static void send_upgrade(conn_t *c) {
     char req[1024];
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                     opt.path, opt.host, opt.port, key);
+                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                     opt.path, opt.host, opt.port, key,
+                     opt.deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
     c->state = C_UPGRADING;
     conn_write(c, (const uint8_t *)req, (size_t)n);
 }
@@ -411,6 +415,35 @@ static void handle_message(conn_t *c, const uint8_t *p, size_t n) {
     c->clen -= (uint32_t)used;
 }
 
+/* permessage-deflate with server_no_context_takeover (what the gateway always answers): every
+ * compressed message inflates on its own, so one inflater serves all connections, reset per message. */
+static z_stream inflater;
+static uint8_t *inflated;
+static uint32_t inflated_cap;
+static uint64_t compressed_msgs;
+
+static int inflate_message(const uint8_t *p, uint64_t n, size_t *out_len) {
+    static const uint8_t tail[4] = {0x00, 0x00, 0xFF, 0xFF};
+    if (inflated_cap == 0) ensure_cap(&inflated, &inflated_cap, 1 << 16);
+    if (inflateReset(&inflater) != Z_OK) return -1;
+    size_t len = 0;
+    for (int part = 0; part < 2; part++) {
+        inflater.next_in = (Bytef *)(part == 0 ? p : tail);
+        inflater.avail_in = (uInt)(part == 0 ? n : sizeof tail);
+        while (inflater.avail_in > 0) {
+            if (len == inflated_cap) ensure_cap(&inflated, &inflated_cap, (uint64_t)inflated_cap * 2);
+            inflater.next_out = inflated + len;
+            inflater.avail_out = (uInt)(inflated_cap - len);
+            int r = inflate(&inflater, Z_SYNC_FLUSH);
+            len = inflated_cap - inflater.avail_out;
+            if (r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END) return -1;
+            if (r == Z_STREAM_END) break;
+        }
+    }
+    *out_len = len;
+    return 0;
+}
+
 static void frag_append(conn_t *c, const uint8_t *p, uint64_t n) {
     ensure_cap(&c->frag, &c->fcap, (uint64_t)c->flen + n);
     memcpy(c->frag + c->flen, p, n);
@@ -423,6 +456,14 @@ static void handle_frame(conn_t *c, ws_frame_t *f) {
     case WS_OP_TEXT:
     case WS_OP_BINARY:
         if (c->frag_op) { st.protocol_errors++; conn_close(c, 1); return; }
+        if (f->rsv1) {
+            /* The gateway never fragments; a compressed fragmented message would be a surprise. */
+            size_t n;
+            if (!f->fin || inflate_message(f->payload, f->len, &n) != 0) { st.protocol_errors++; conn_close(c, 1); return; }
+            if (measuring) { compressed_msgs++; win.bytes += f->len; win.bytes -= n; }  /* count wire bytes */
+            handle_message(c, inflated, n);
+            return;
+        }
         if (f->fin) { handle_message(c, f->payload, f->len); return; }
         c->flen = 0;
         frag_append(c, f->payload, f->len);
@@ -582,6 +623,7 @@ static void usage(void) {
         "  --client-core C      the same for the load client's core\n"
         "  --match TEXT         a price message has TEXT in its first 160 bytes (price_update; '' = any)\n"
         "  --dump N             print the first N messages received to stderr\n"
+        "  --deflate            offer permessage-deflate; inflate compressed messages (bytes_per_s counts wire bytes)\n"
         "  -v                   progress on stderr\n");
     exit(2);
 }
@@ -614,7 +656,7 @@ int main(int argc, char **argv) {
         {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'}, {"server-pid", 1, 0, 'S'},
         {"send", 1, 0, 'm'}, {"signalr", 0, 0, 'R'}, {"stall", 1, 0, 'k'},
         {"stall-rcvbuf", 1, 0, 'b'}, {"stall-mss", 1, 0, 'x'}, {"updates-per-msg", 1, 0, 'u'},
-        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"server-core", 1, 0, 'C'}, {"client-core", 1, 0, 'c' + 256}, {"help", 0, 0, 'h'},
+        {"expect-interval-ms", 1, 0, 'i'}, {"label", 1, 0, 'l'}, {"dump", 1, 0, 'D'}, {"match", 1, 0, 'M'}, {"server-core", 1, 0, 'C'}, {"client-core", 1, 0, 'c' + 256}, {"deflate", 0, 0, 'z'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
@@ -641,11 +683,16 @@ int main(int argc, char **argv) {
         case 'C': opt.server_core = atoi(optarg); break;
         case 'c' + 256: opt.client_core = atoi(optarg); break;
         case 'D': opt.dump = atoi(optarg); break;
+        case 'z': opt.deflate = 1; break;
         case 'v': opt.verbose = 1; break;
         default: usage();
         }
     }
     if (opt.conns <= 0 || opt.duration <= 0) usage();
+    if (opt.deflate) {
+        ws_allow_rsv1 = 1;
+        if (inflateInit2(&inflater, -15) != Z_OK) die("zlib inflateInit2 failed");
+    }
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -781,6 +828,7 @@ int main(int argc, char **argv) {
             (unsigned long long)st.closed, (unsigned long long)(st.closed - closed_at_measure));
     fprintf(o, ",\"protocol_errors\":%llu,\"stalled\":%d,\"stalled_unread_bytes\":%lld,\"signalr\":%s",
             (unsigned long long)st.protocol_errors, st.stalled_open, stalled_unread, opt.signalr ? "true" : "false");
+    fprintf(o, ",\"deflate\":%s,\"compressed_msgs\":%llu", opt.deflate ? "true" : "false", (unsigned long long)compressed_msgs);
     fprintf(o, ",\"connect_s\":%.2f,\"warmup_s\":%.1f,\"window_s\":%.2f", t_connected - t0, opt.warmup, window);
     fprintf(o, ",\"msgs\":%llu,\"msgs_per_s\":%.1f,\"updates\":%llu,\"updates_per_s\":%.1f",
             (unsigned long long)win.msgs, (double)win.msgs / window, (unsigned long long)win.updates,

@@ -3,12 +3,16 @@
 
 #include <string.h>
 
+int ws_allow_rsv1 = 0;
+
 long ws_parse_frame(uint8_t *buf, size_t len, ws_frame_t *f, uint64_t *need) {
     if (need) *need = 0;
     if (len < 2) return 0;
     uint8_t b0 = buf[0], b1 = buf[1];
-    if (b0 & 0x70) return -1;                         /* RSV1-3: no extension was negotiated */
+    if (b0 & 0x30) return -1;                         /* RSV2-3: no extension defines them */
+    if ((b0 & 0x40) && !ws_allow_rsv1) return -1;     /* RSV1 without permessage-deflate */
     uint8_t op = b0 & 0x0F;
+    if ((b0 & 0x40) && op != WS_OP_TEXT && op != WS_OP_BINARY) return -1;
     if ((op > 0x2 && op < 0x8) || op > 0xA) return -1;
     uint64_t plen = b1 & 0x7F;
     size_t hl = 2;
@@ -36,6 +40,7 @@ long ws_parse_frame(uint8_t *buf, size_t len, ws_frame_t *f, uint64_t *need) {
     }
     f->op = op;
     f->fin = (b0 & 0x80) != 0;
+    f->rsv1 = (b0 & 0x40) != 0;
     f->payload = payload;
     f->len = plen;
     return (long)total;

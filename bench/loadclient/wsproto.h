@@ -14,6 +14,7 @@ enum { WS_OP_CONT = 0x0, WS_OP_TEXT = 0x1, WS_OP_BINARY = 0x2,
 typedef struct {
     uint8_t op;
     uint8_t fin;
+    uint8_t rsv1;          /* permessage-deflate: the message is compressed (only when allowed) */
     uint8_t *payload;      /* points into the caller's buffer, already unmasked */
     uint64_t len;
 } ws_frame_t;
@@ -23,6 +24,9 @@ typedef struct {
  * complete, or 0 while it is not); returns -1 on a protocol error (reserved opcode, oversized
  * control frame, RSV bits set). A masked frame (servers must not send one) is unmasked in place. */
 long ws_parse_frame(uint8_t *buf, size_t len, ws_frame_t *f, uint64_t *need);
+
+/* Set when permessage-deflate was offered: RSV1 on a data frame is then accepted (f->rsv1). */
+extern int ws_allow_rsv1;
 
 /* Writes a client frame (FIN set, masked with mask_key) of op carrying data[0..len) to out, which
  * must hold len + WS_MAX_HEADER bytes. Returns the frame's size. */
