@@ -72,7 +72,8 @@ public sealed class LimitTests
             && m.GetProperty("message").GetString()!.Contains("subscribe", StringComparison.Ordinal));
         Assert.Contains(limited, m => !m.TryGetProperty("id", out _)
             && m.GetProperty("message").GetString()!.Contains("1008", StringComparison.Ordinal));
-        Assert.InRange(got.Count(m => m.GetProperty("type").GetString() == "subscribed"), 1, 20);
+        // At most the subscribe bucket's burst plus its refill were accepted (their answers may be cut off by the close).
+        Assert.InRange(got.Count(m => m.GetProperty("type").GetString() == "subscribed"), 0, 20);
 
         // The other client subscribes and gets its snapshot as usual.
         await calm.SendText("{\"type\":\"subscribe\",\"id\":\"c1\",\"codes\":[\"600519.SH\"]}");
