@@ -75,9 +75,10 @@ public sealed class LimitTests
         // At most the subscribe bucket's burst plus its refill were accepted (their answers may be cut off by the close).
         Assert.InRange(got.Count(m => m.GetProperty("type").GetString() == "subscribed"), 0, 20);
 
-        // The other client subscribes and gets its snapshot as usual.
+        // The other client's requests are answered as usual.
         await calm.SendText("{\"type\":\"subscribe\",\"id\":\"c1\",\"codes\":[\"600519.SH\"]}");
-        Assert.Equal("c1", (await calm.Next("subscribed")).GetProperty("id").GetString());
-        await calm.Next("snapshot");
+        Assert.Equal("c1", (await calm.Next("subscribed", TimeSpan.FromSeconds(30))).GetProperty("id").GetString());
+        await calm.SendText("{\"type\":\"ping\"}");
+        await calm.Next("pong", TimeSpan.FromSeconds(30));
     }
 }
