@@ -45,31 +45,41 @@ public sealed class PriceBook
 
     /// <summary>Applies a delta; false when it is not newer than the held value.</summary>
     public bool TryApply(PriceDelta delta) =>
-        TryApply(delta.TsCode, delta.Quote, delta.Epoch, delta.Seq, delta.PublishedAtMicros, delta);
+        TryApply(delta.TsCode, delta.Quote, delta.Epoch, delta.Seq, delta.PublishedAtMicros, delta, adopt: false);
 
     /// <summary>Applies a value known from a snapshot (no delta: the recent run restarts).</summary>
     public bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros) =>
-        TryApply(tsCode, quote, epoch, seq, publishedMicros, null);
+        TryApply(tsCode, quote, epoch, seq, publishedMicros, null, adopt: false);
 
-    private bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros, PriceDelta? delta)
+    /// <summary>
+    /// Applies a value read from the grain itself while its stream was quiet. The grain is the
+    /// authority on its epoch: another epoch replaces the held one even when it compares lower
+    /// (epochs come from the clock of the silo that activated the grain), where a stream delta of a
+    /// lower epoch is dropped as old. In the same epoch only a higher seq applies.
+    /// </summary>
+    public bool TryAdopt(string tsCode, Quote quote, long epoch, long seq) =>
+        TryApply(tsCode, quote, epoch, seq, 0, null, adopt: true);
+
+    private bool TryApply(string tsCode, Quote quote, long epoch, long seq, long publishedMicros, PriceDelta? delta, bool adopt)
     {
         while (true)
         {
             if (!_entries.TryGetValue(tsCode, out var current))
             {
                 var first = new PriceEntry(quote, epoch, seq, publishedMicros, 0, delta is null ? [] : [delta]);
-                if (_entries.TryAdd(tsCode, first)) return Changed(delta);
+                if (_entries.TryAdd(tsCode, first)) return Changed(delta is not null || adopt);
                 continue;
             }
-            if (epoch < current.Epoch || (epoch == current.Epoch && seq <= current.Seq)) return false;
+            if (epoch == current.Epoch ? seq <= current.Seq : epoch < current.Epoch && !adopt) return false;
             var next = new PriceEntry(quote, epoch, seq, publishedMicros, current.Batch, Extend(current, delta));
-            if (_entries.TryUpdate(tsCode, next, current)) return Changed(delta);
+            if (_entries.TryUpdate(tsCode, next, current)) return Changed(delta is not null || adopt);
         }
     }
 
-    private bool Changed(PriceDelta? delta)
+    /// <summary>A value went in; <paramref name="moved"/>: a price that moved (a delta, or a repair), not a first snapshot.</summary>
+    private bool Changed(bool moved)
     {
-        if (delta is not null) Volatile.Write(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
+        if (moved) Volatile.Write(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
         return true;
     }
 

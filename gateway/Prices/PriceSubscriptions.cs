@@ -26,26 +26,43 @@ public sealed class SubscriptionWatchdogOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan ResubscribeBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Grain probes in flight at once.</summary>
+    /// <summary>Grain probes in flight at once, and stream subscriptions made at once.</summary>
     [Range(1, 1024)]
     public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>
+    /// The longest one subscribe, unsubscribe or grain probe may take before it counts as failed.
+    /// Orleans waits 30 s for a response; with Redis away a subscription fails only after the
+    /// storage timeout. A subscription that completes after this is dropped.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
 /// One Orleans stream subscription per stock per gateway process, shared by every client here:
-/// subscribed when the first interest in a stock appears, unsubscribed after the last goes.
-/// After subscribing it fetches the grain's snapshot (only events produced after a subscription
-/// exists are guaranteed to it), and the <see cref="PriceBook"/> drops anything not newer.
+/// a stock is followed when the first interest in it appears and dropped (stream and book entry)
+/// after the last goes. Each subscription is followed by the grain's head (only events produced
+/// after a subscription exists are guaranteed to it), and the <see cref="PriceBook"/> drops
+/// anything not newer.
 /// <para>
 /// A client's stream subscriptions can be lost for good when a silo dies (the pulling agent drops
-/// the consumer, or the subscription record went with the silo). So a watchdog runs every
-/// <see cref="SubscriptionWatchdogOptions.CheckInterval"/>: every stock whose stream has been
-/// quiet for <see cref="SubscriptionWatchdogOptions.StaleAfter"/> is compared with its grain
+/// the consumer, or the subscription record went with the silo), and subscribing fails while the
+/// pub-sub store is away. So a watchdog runs every <see cref="SubscriptionWatchdogOptions.CheckInterval"/>:
+/// every followed stock whose stream has advanced the book for <see cref="SubscriptionWatchdogOptions.StaleAfter"/>
+/// no more, or that has no live subscription, is compared with its grain
 /// (<see cref="IStockGrain.GetHead"/>, bounded concurrency). When the grain is ahead of the book
 /// (a higher seq, or another epoch: it was reactivated), the grain's quote goes into the book at
 /// once (the broadcaster pushes it) and the stock is resubscribed (a new subscription first, then
 /// the old one dropped; at most once per <see cref="SubscriptionWatchdogOptions.ResubscribeBackoff"/>).
 /// A stream that stays lost is still repaired on every check, so no price stops silently.
+/// </para>
+/// <para>
+/// The repairs never wait for subscription work: every Orleans call here is bounded by
+/// <see cref="SubscriptionWatchdogOptions.CallTimeout"/>, resubscriptions run in the background (one
+/// at a time per stock), and interest changes do not hold up a watchdog round. (They used to
+/// share one lock, and one resubscription waiting on a dead silo or on Redis stalled every
+/// repair for up to 30 s.)
 /// </para>
 /// </summary>
 public sealed partial class PriceSubscriptions(
@@ -58,140 +75,211 @@ public sealed partial class PriceSubscriptions(
     ILogger<PriceSubscriptions> logger) : BackgroundService, IAsyncDisposable
 {
     private readonly SubscriptionWatchdogOptions _options = options.Value;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _interestGate = new(1, 1);
+    private readonly SemaphoreSlim _probeSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+    private readonly Dictionary<string, Followed> _followed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _interests = new(StringComparer.Ordinal);
     private long _resubscribed;
     private long _repaired;
+    private long _rounds;
+    private long _renewing;
+    private long _loggedRepaired;
+    private long _loggedRenewing;
 
-    /// <summary>One stock's live subscription and when it last delivered.</summary>
-    private sealed class Subscription(string tsCode, long now)
+    /// <summary>One followed stock: its stream subscription (none while subscribing fails) and when the stream last advanced the book.</summary>
+    private sealed class Followed(string tsCode)
     {
+        private readonly Lock _lock = new();
+        private StreamSubscriptionHandle<PriceDelta>? _handle;
+        private volatile bool _dropped;
+        private int _subscribing;
+        private int _probing;
+
         public string TsCode { get; } = tsCode;
-        public StreamSubscriptionHandle<PriceDelta>? Handle { get; set; }
-        public long LastDelivery = now;
-        public long LastResubscribe = now;
+
+        /// <summary>When a delta from the stream last advanced the book (0: never).</summary>
+        public long LastDelivery;
+
+        /// <summary>When a subscription was last attempted (0: never).</summary>
+        public long LastAttempt;
+
+        public bool Dropped => _dropped;
+
+        public bool IsLive
+        {
+            get
+            {
+                lock (_lock) return _handle is not null && !_dropped;
+            }
+        }
+
+        /// <summary>Claims the stock for one (re)subscription; false when one is in flight.</summary>
+        public bool TryBeginSubscribe() => Interlocked.CompareExchange(ref _subscribing, 1, 0) == 0;
+
+        public void EndSubscribe() => Volatile.Write(ref _subscribing, 0);
+
+        /// <summary>Claims the stock for one grain probe; false when one is in flight.</summary>
+        public bool TryBeginProbe() => Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+
+        public void EndProbe() => Volatile.Write(ref _probing, 0);
+
+        /// <summary>Installs a new subscription; returns the one to drop (the old one, or the new one when the stock was dropped meanwhile).</summary>
+        public StreamSubscriptionHandle<PriceDelta>? Install(StreamSubscriptionHandle<PriceDelta> handle)
+        {
+            lock (_lock)
+            {
+                if (_dropped) return handle;
+                var old = _handle;
+                _handle = handle;
+                return old;
+            }
+        }
+
+        /// <summary>No interest is left: returns the subscription to drop.</summary>
+        public StreamSubscriptionHandle<PriceDelta>? Drop()
+        {
+            lock (_lock)
+            {
+                _dropped = true;
+                var handle = _handle;
+                _handle = null;
+                return handle;
+            }
+        }
     }
 
-    /// <summary>Stocks with a live stream subscription.</summary>
+    /// <summary>Followed stocks with a live stream subscription.</summary>
     public int Count
     {
         get
         {
-            lock (_subscriptions) return _subscriptions.Count;
+            lock (_followed) return _followed.Values.Count(f => f.IsLive);
         }
     }
 
-    /// <summary>Resubscriptions the watchdog made since start.</summary>
+    /// <summary>Subscriptions the watchdog re-established since start.</summary>
     public long Resubscribed => Interlocked.Read(ref _resubscribed);
 
     /// <summary>Times the watchdog found a grain ahead of the book and applied its quote.</summary>
     public long Repaired => Interlocked.Read(ref _repaired);
 
-    /// <summary>Subscribed stocks whose stream has delivered nothing for <see cref="SubscriptionWatchdogOptions.StaleAfter"/>.</summary>
+    /// <summary>Watchdog rounds completed since start.</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Followed stocks whose stream has not advanced the book for <see cref="SubscriptionWatchdogOptions.StaleAfter"/> (or has no subscription).</summary>
     public int QuietCount
     {
         get
         {
-            lock (_subscriptions) return _subscriptions.Values.Count(s => time.GetElapsedTime(Volatile.Read(ref s.LastDelivery)) >= _options.StaleAfter);
+            lock (_followed) return _followed.Values.Count(IsQuiet);
         }
     }
 
+    /// <summary>True when the stock is followed with a live stream subscription.</summary>
     public bool IsSubscribed(string tsCode)
     {
-        lock (_subscriptions) return _subscriptions.ContainsKey(tsCode);
+        lock (_followed) return _followed.TryGetValue(tsCode, out var f) && f.IsLive;
     }
+
+    private bool IsQuiet(Followed f) =>
+        !f.IsLive || time.GetElapsedTime(Volatile.Read(ref f.LastDelivery)) >= _options.StaleAfter;
 
     /// <summary>
     /// Replaces what <paramref name="owner"/> (a signal list, a client) wants with
-    /// <paramref name="codes"/>, subscribing and unsubscribing streams as the union changes.
+    /// <paramref name="codes"/>. Returns once every newly wanted stock has been subscribed and its
+    /// head fetched, or has failed to (the watchdog then serves it from its grain and retries).
     /// </summary>
     public async Task SetInterest(string owner, IReadOnlyCollection<string> codes, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _interestGate.WaitAsync(cancellationToken);
         try
         {
             if (codes.Count == 0) _interests.Remove(owner);
             else _interests[owner] = new HashSet<string>(codes, StringComparer.Ordinal);
-            await Reconcile();
+            await Reconcile(cancellationToken);
         }
         finally
         {
-            _gate.Release();
+            _interestGate.Release();
         }
     }
 
-    /// <summary>
-    /// Brings the live subscriptions in line with the union of interests; a subscription that
-    /// failed before is retried here (callers re-set their interest periodically).
-    /// </summary>
-    private async Task Reconcile()
+    /// <summary>Brings the followed stocks in line with the union of interests.</summary>
+    private async Task Reconcile(CancellationToken cancellationToken)
     {
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var set in _interests.Values) wanted.UnionWith(set);
-        string[] held;
-        lock (_subscriptions) held = [.. _subscriptions.Keys];
 
-        foreach (var code in wanted)
+        var added = new List<Followed>();
+        var gone = new List<Followed>();
+        lock (_followed)
         {
-            if (!IsSubscribed(code)) await Subscribe(code);
+            foreach (var (code, f) in _followed)
+            {
+                if (!wanted.Contains(code)) gone.Add(f);
+            }
+            foreach (var f in gone) _followed.Remove(f.TsCode);
+            foreach (var code in wanted)
+            {
+                if (_followed.ContainsKey(code)) continue;
+                // Attempted now: the watchdog leaves the first subscription to this call.
+                var f = new Followed(code) { LastAttempt = time.GetTimestamp() };
+                _followed[code] = f;
+                added.Add(f);
+            }
         }
-        foreach (var code in held)
+
+        foreach (var f in gone)
         {
-            if (!wanted.Contains(code)) await Unsubscribe(code);
+            if (f.Drop() is { } handle) _ = DropHandle(handle, f.TsCode);
+            book.Remove(f.TsCode);
         }
+        await Parallel.ForEachAsync(
+            added,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+            async (f, _) => await Subscribe(f, byWatchdog: false));
     }
 
     private IAsyncStream<PriceDelta> Stream(string tsCode) =>
         cluster.GetStreamProvider(StreamNames.Provider).GetStream<PriceDelta>(StreamNames.Prices(tsCode));
 
-    private async Task Subscribe(string tsCode)
+    /// <summary>
+    /// Subscribes one stock (a new subscription first, then the old one dropped), then puts its
+    /// grain's head into the book. At most one per stock at a time; failures are left to the watchdog.
+    /// </summary>
+    private async Task Subscribe(Followed f, bool byWatchdog)
     {
+        if (!f.TryBeginSubscribe()) return;
         try
         {
-            var subscription = new Subscription(tsCode, time.GetTimestamp());
-            var handle = await Stream(tsCode).SubscribeAsync((d, _) => OnDelta(subscription, d));
-            subscription.Handle = handle;
-            try
-            {
-                var snapshot = await cluster.GetGrain<IStockGrain>(tsCode).GetSnapshot();
-                if (snapshot.Quote is { } quote && book.TryApply(tsCode, quote, snapshot.Epoch, snapshot.Seq, 0))
-                {
-                    broadcaster.MarkDirty(tsCode);
-                }
-            }
-            catch
-            {
-                // Without the snapshot the stock would show nothing until it next moves: undo the
-                // subscription so the next reconcile tries both again.
-                await handle.UnsubscribeAsync();
-                throw;
-            }
-            lock (_subscriptions) _subscriptions[tsCode] = subscription;
+            f.LastAttempt = time.GetTimestamp();
+            var handle = await Bounded(
+                Stream(f.TsCode).SubscribeAsync((d, _) => OnDelta(f, d)),
+                late => _ = DropHandle(late, f.TsCode));
+            if (f.Install(handle) is { } old) _ = DropHandle(old, f.TsCode);
+            if (f.Dropped) return;
+            if (byWatchdog) Interlocked.Increment(ref _resubscribed);
+
+            var head = await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).GetHead());
+            if (head.Quote is { } quote && book.TryApply(f.TsCode, quote, head.Epoch, head.Seq, 0)) Applied(f);
+            // Current as of now: the stream is judged from here on.
+            Volatile.Write(ref f.LastDelivery, time.GetTimestamp());
         }
         catch (Exception ex)
         {
-            LogSubscribeFailed(logger, tsCode, ex.Message);
+            LogSubscribeFailed(logger, f.TsCode, ex.Message);
         }
-    }
-
-    private async Task Unsubscribe(string tsCode)
-    {
-        Subscription? subscription;
-        lock (_subscriptions)
+        finally
         {
-            if (!_subscriptions.Remove(tsCode, out subscription)) return;
+            f.EndSubscribe();
         }
-        await DropHandle(subscription.Handle, tsCode);
-        book.Remove(tsCode);
     }
 
-    private async Task DropHandle(StreamSubscriptionHandle<PriceDelta>? handle, string tsCode)
+    private async Task DropHandle(StreamSubscriptionHandle<PriceDelta> handle, string tsCode)
     {
-        if (handle is null) return;
         try
         {
-            await handle.UnsubscribeAsync();
+            await Bounded(handle.UnsubscribeAsync());
         }
         catch (Exception ex)
         {
@@ -199,12 +287,71 @@ public sealed partial class PriceSubscriptions(
         }
     }
 
-    private Task OnDelta(Subscription subscription, PriceDelta delta)
+    private Task OnDelta(Followed f, PriceDelta delta)
     {
-        Volatile.Write(ref subscription.LastDelivery, time.GetTimestamp());
-        if (book.TryApply(delta)) broadcaster.MarkDirty(delta.TsCode);
+        // Only a delta that advanced the book shows the stream alive: a stream that delivers only
+        // repeats, or deltas of an epoch the book has left, is as good as lost.
+        if (!f.Dropped && book.TryApply(delta))
+        {
+            Volatile.Write(ref f.LastDelivery, time.GetTimestamp());
+            Applied(f);
+        }
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// A value of <paramref name="f"/> went into the book: broadcast it, unless the last interest
+    /// went meanwhile (then it comes out again, or the book would serve it stale from now on).
+    /// </summary>
+    private void Applied(Followed f)
+    {
+        if (f.Dropped)
+        {
+            lock (_followed)
+            {
+                if (!_followed.ContainsKey(f.TsCode)) book.Remove(f.TsCode);
+            }
+            return;
+        }
+        broadcaster.MarkDirty(f.TsCode);
+    }
+
+    /// <summary>An Orleans call bounded by <see cref="SubscriptionWatchdogOptions.CallTimeout"/>; a result arriving after that goes to <paramref name="late"/>.</summary>
+    private async Task<T> Bounded<T>(Task<T> call, Action<T>? late = null)
+    {
+        try
+        {
+            return await call.WaitAsync(_options.CallTimeout, time);
+        }
+        catch (TimeoutException)
+        {
+            Abandon(call, late is null ? null : () => late(call.Result));
+            throw;
+        }
+    }
+
+    private async Task Bounded(Task call)
+    {
+        try
+        {
+            await call.WaitAsync(_options.CallTimeout, time);
+        }
+        catch (TimeoutException)
+        {
+            Abandon(call, null);
+            throw;
+        }
+    }
+
+    /// <summary>A call given up on: its late success goes to <paramref name="late"/>, its late failure is observed and dropped.</summary>
+    private static void Abandon(Task call, Action? late) =>
+        call.ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully) late?.Invoke();
+                else _ = t.Exception;
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -215,7 +362,7 @@ public sealed partial class PriceSubscriptions(
         {
             try
             {
-                await CheckOnce(stoppingToken);
+                CheckOnce(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -224,111 +371,113 @@ public sealed partial class PriceSubscriptions(
         }
     }
 
-    /// <summary>One watchdog round: probe the quiet stocks, repair and resubscribe the ones behind their grain.</summary>
-    internal async Task CheckOnce(CancellationToken cancellationToken)
+    /// <summary>
+    /// One watchdog round: a probe of every quiet stock that has none in flight. Probes run on their
+    /// own (at most <see cref="SubscriptionWatchdogOptions.MaxConcurrency"/> at once), so a call
+    /// waiting on a dead silo holds up its own stock, not the round or the other stocks.
+    /// </summary>
+    internal void CheckOnce(CancellationToken cancellationToken)
     {
-        Subscription[] quiet;
-        lock (_subscriptions)
+        Followed[] quiet;
+        lock (_followed) quiet = [.. _followed.Values.Where(IsQuiet)];
+        foreach (var f in quiet)
         {
-            quiet = [.. _subscriptions.Values.Where(s => time.GetElapsedTime(Volatile.Read(ref s.LastDelivery)) >= _options.StaleAfter)];
+            if (f.TryBeginProbe()) _ = Probe(f, cancellationToken);
         }
-        if (quiet.Length == 0) return;
+        Interlocked.Increment(ref _rounds);
 
-        var behind = new List<Subscription>();
-        await Parallel.ForEachAsync(
-            quiet,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (subscription, _) =>
+        var repaired = Repaired;
+        var renewing = Interlocked.Read(ref _renewing);
+        if (renewing != _loggedRenewing)
+        {
+            LogRepairs(logger, quiet.Length, repaired - _loggedRepaired, renewing - _loggedRenewing);
+            (_loggedRepaired, _loggedRenewing) = (repaired, renewing);
+        }
+    }
+
+    /// <summary>
+    /// Compares a quiet stock with its grain, repairs the book when the grain is ahead, and then
+    /// (when deltas went missing, or there is no subscription) starts a resubscription in the
+    /// background, at most once per <see cref="SubscriptionWatchdogOptions.ResubscribeBackoff"/>.
+    /// </summary>
+    private async Task Probe(Followed f, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _probeSlots.WaitAsync(cancellationToken);
+            try
             {
-                StockHead head;
+                var behind = !f.IsLive;
                 try
                 {
-                    head = await cluster.GetGrain<IStockGrain>(subscription.TsCode).GetHead();
+                    behind |= Repair(f, await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).GetHead()));
                 }
                 catch (Exception ex)
                 {
-                    LogProbeFailed(logger, subscription.TsCode, ex.Message);
-                    return;
+                    LogProbeFailed(logger, f.TsCode, ex.Message);
                 }
-                var held = book.TryGet(subscription.TsCode, out var entry) ? entry : null;
-                var ahead = held is null
-                    ? head.Quote is not null
-                    : head.Epoch != held.Epoch || head.Seq > held.Seq;
-                if (!ahead) return;
-
-                // A quiet stream and a grain ahead: deltas went missing. Repair the book now.
-                if (head.Quote is { } quote && book.TryApply(subscription.TsCode, quote, head.Epoch, head.Seq, 0))
+                if (behind && !f.Dropped && time.GetElapsedTime(f.LastAttempt) >= _options.ResubscribeBackoff)
                 {
-                    broadcaster.MarkDirty(subscription.TsCode);
-                    Interlocked.Increment(ref _repaired);
+                    Interlocked.Increment(ref _renewing);
+                    _ = Subscribe(f, byWatchdog: true);
                 }
-                lock (behind) behind.Add(subscription);
-            });
-
-        if (behind.Count == 0) return;
-        var resubscribed = 0;
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            foreach (var subscription in behind)
-            {
-                if (time.GetElapsedTime(subscription.LastResubscribe) < _options.ResubscribeBackoff) continue;
-                lock (_subscriptions)
-                {
-                    // Unsubscribed (or replaced) meanwhile: nothing to re-establish.
-                    if (!_subscriptions.TryGetValue(subscription.TsCode, out var current) || current != subscription) continue;
-                }
-                if (await Resubscribe(subscription)) resubscribed++;
             }
+            finally
+            {
+                _probeSlots.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
         finally
         {
-            _gate.Release();
+            f.EndProbe();
         }
-        if (resubscribed > 0) LogResubscribed(logger, behind.Count, resubscribed);
     }
 
-    /// <summary>A new subscription first (so nothing published meanwhile is missed), then the old one dropped.</summary>
-    private async Task<bool> Resubscribe(Subscription subscription)
+    /// <summary>
+    /// A quiet stock's grain head against the book: true when the grain was ahead (deltas went
+    /// missing), and then its quote is in the book. The grain is the authority: another epoch
+    /// replaces the book's even when it compares lower (the grain reactivated on a silo whose
+    /// clock is behind, or the book kept a duplicate activation's epoch), or its deltas would be
+    /// dropped for good.
+    /// </summary>
+    private bool Repair(Followed f, StockHead head)
     {
-        subscription.LastResubscribe = time.GetTimestamp();
-        try
+        if (f.Dropped || head.Quote is not { } quote) return false;
+        var held = book.TryGet(f.TsCode, out var entry) ? entry : null;
+        var ahead = held is null || head.Epoch != held.Epoch || head.Seq > held.Seq;
+        if (!ahead) return false;
+        if (book.TryAdopt(f.TsCode, quote, head.Epoch, head.Seq))
         {
-            var fresh = await Stream(subscription.TsCode).SubscribeAsync((d, _) => OnDelta(subscription, d));
-            var old = subscription.Handle;
-            subscription.Handle = fresh;
-            Interlocked.Increment(ref _resubscribed);
-            await DropHandle(old, subscription.TsCode);
-            return true;
+            Interlocked.Increment(ref _repaired);
+            Applied(f);
         }
-        catch (Exception ex)
-        {
-            LogSubscribeFailed(logger, subscription.TsCode, ex.Message);
-            return false;
-        }
+        return true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        List<Subscription> subscriptions;
-        lock (_subscriptions)
+        List<Followed> followed;
+        lock (_followed)
         {
-            subscriptions = [.. _subscriptions.Values];
-            _subscriptions.Clear();
+            followed = [.. _followed.Values];
+            _followed.Clear();
         }
-        foreach (var s in subscriptions) await DropHandle(s.Handle, s.TsCode);
-        _gate.Dispose();
+        await Task.WhenAll(followed.Select(f => f.Drop() is { } handle ? DropHandle(handle, f.TsCode) : Task.CompletedTask));
+        _interestGate.Dispose();
         Dispose();
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Subscribing to the price stream of {TsCode} failed: {Error}")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Subscribing to the price stream of {TsCode} failed (the watchdog serves it from its grain and retries): {Error}")]
     private static partial void LogSubscribeFailed(ILogger logger, string tsCode, string error);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Unsubscribing from the price stream of {TsCode} failed: {Error}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, string tsCode, string error);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Price watchdog: {Behind} quiet stocks were behind their grain (repaired from the grain); {Resubscribed} resubscribed")]
-    private static partial void LogResubscribed(ILogger logger, int behind, int resubscribed);
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Price watchdog: {Quiet} quiet stocks; since the last report {Repaired} repairs from the grain (deltas went missing) and {Resubscribing} resubscriptions started")]
+    private static partial void LogRepairs(ILogger logger, int quiet, long repaired, long resubscribing);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Debug, Message = "Price watchdog: probing {TsCode} failed: {Error}")]
     private static partial void LogProbeFailed(ILogger logger, string tsCode, string error);

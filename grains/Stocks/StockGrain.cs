@@ -48,8 +48,10 @@ public sealed partial class StockGrain(
         if (!state.RecordExists || !s.Clean)
         {
             // History (seq numbers already handed out) may be lost: start a new epoch so receivers
-            // know not to splice old and new sequence numbers together.
-            s.Epoch = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + Random.Shared.Next(1000);
+            // know not to splice old and new sequence numbers together. Above the stored one even
+            // when this silo's clock is behind the last one's, so receivers ordering epochs by value
+            // take it for the newer.
+            s.Epoch = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + Random.Shared.Next(1000), s.Epoch + 1);
             s.Seq = 0;
         }
         s.Clean = false;

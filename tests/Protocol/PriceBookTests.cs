@@ -25,6 +25,19 @@ public sealed class PriceBookTests
     }
 
     [Fact]
+    public void A_value_read_from_the_grain_replaces_another_epoch_even_a_higher_one()
+    {
+        var book = new PriceBook();
+        Assert.True(book.TryApply("600000.SH", Q(10.00m), epoch: 200, seq: 5, publishedMicros: 1));
+        Assert.False(book.TryApply("600000.SH", Q(10.01m), 150, 1, 2));   // a stream delta of a lower epoch: dropped
+        Assert.True(book.TryAdopt("600000.SH", Q(10.01m), 150, 1));        // the grain itself is at 150 (reactivated on a slower clock)
+        Assert.True(book.TryApply("600000.SH", Q(10.02m), 150, 2, 3));     // so its deltas apply from then on
+        Assert.False(book.TryAdopt("600000.SH", Q(9.00m), 150, 2));        // in one epoch, only a higher seq
+        Assert.True(book.TryGet("600000.SH", out var e));
+        Assert.Equal((150L, 2L, 10.02m), (e.Epoch, e.Seq, e.Quote.Price));
+    }
+
+    [Fact]
     public void Batch_marks_only_move_forward()
     {
         var book = new PriceBook();
