@@ -12,6 +12,7 @@
 #
 #   bench/cluster/run.sh [--conns 1000] [--duration 30] [--warmup 5] [--universe 5000] [--tick 00:00:03]
 #                        [--hi-universe 2000] [--hi-tick 00:00:00.100] [--hi-conns 5] [--skip-build]
+#                        [--only latency|throughput]
 #
 # The latency runs use the production shape (the default stream carries the signal-list stocks, each
 # stock trades with its own chance per tick); the throughput runs move every stock on every tick
@@ -25,7 +26,7 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 OUT="$BENCH/results/cluster"
-CONNS=1000 DURATION=30 WARMUP=5 UNIVERSE=5000 TICK=00:00:03 HI_UNIVERSE=2000 HI_TICK=00:00:00.100 HI_CONNS=5 BUILD=1
+CONNS=1000 DURATION=30 WARMUP=5 UNIVERSE=5000 TICK=00:00:03 HI_UNIVERSE=2000 HI_TICK=00:00:00.100 HI_CONNS=5 BUILD=1 ONLY=all
 while [ $# -gt 0 ]; do
   case "$1" in
     --conns) CONNS=$2; shift ;;
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --hi-tick) HI_TICK=$2; shift ;;
     --hi-conns) HI_CONNS=$2; shift ;;
     --skip-build) BUILD=0 ;;
+    --only) ONLY=$2; shift ;;
     -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -102,8 +104,9 @@ stop_embedded() {
 
 start_cluster() { # silos gateways
   bash "$ROOT/scripts/cluster.sh" up --always-open --no-build --silos "$1" --gateways "$2" >"$OUT/cluster-up.log" 2>&1
-  grep -q "stopped\|: 000\|: 503" "$OUT/cluster-up.log" && { cat "$OUT/cluster-up.log" >&2; log "cluster did not come up"; return 1; }
-  return 0
+  local i
+  for i in $(seq "$1"); do wait_ready "http://127.0.0.1:$((8100 + i + CLUSTER_PORT_OFFSET))" || { cat "$OUT/cluster-up.log" >&2; return 1; }; done
+  for i in $(seq "$2"); do wait_ready "http://127.0.0.1:$((8000 + i + CLUSTER_PORT_OFFSET))" || { cat "$OUT/cluster-up.log" >&2; return 1; }; done
 }
 
 # loadclient against PORT with CONNS default-stream clients; prints its JSON line.
@@ -153,19 +156,20 @@ bash "$ROOT/scripts/cluster.sh" down >/dev/null 2>&1 || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "machine: $(nproc) cores; $CONNS clients, warmup ${WARMUP}s, window ${DURATION}s"
 
-SUMMARY=()
+LATENCY=() THROUGHPUT=()
 # ---- 1. latency -----------------------------------------------------------------------------
+if [ "$ONLY" != throughput ]; then
 market_env "$UNIVERSE" "$TICK"
 log "latency: embedded (one gateway process with its silo), $UNIVERSE stocks every $TICK; load $(loadavg)"
 start_embedded
 j=$(load embedded "$EMBEDDED_PORT" "$CONNS" "$EMBEDDED_PID"); echo "$j" >>"$OUT/results.jsonl"
-SUMMARY+=("$(summary_latency "embedded, $CONNS clients" "$j")")
+LATENCY+=("$(summary_latency "embedded, $CONNS clients" "$j")")
 stop_embedded
 
 log "latency: cluster (Redis + 2 silos + 2 gateways); load $(loadavg)"
 start_cluster 2 2
 j=$(load cluster-gw1 "$GW1" "$CONNS" "$(cat "$CLUSTER_STATE/gateway1.pid")"); echo "$j" >>"$OUT/results.jsonl"
-SUMMARY+=("$(summary_latency "cluster, $CONNS clients on gateway 1" "$j")")
+LATENCY+=("$(summary_latency "cluster, $CONNS clients on gateway 1" "$j")")
 log "latency: cluster, clients split over both gateways; load $(loadavg)"
 half=$((CONNS / 2))
 load cluster-split-gw1 "$GW1" "$half" >"$OUT/split1.json" &
@@ -173,28 +177,31 @@ p1=$!
 load cluster-split-gw2 "$GW2" "$half" >"$OUT/split2.json"
 wait "$p1"
 cat "$OUT/split1.json" "$OUT/split2.json" >>"$OUT/results.jsonl"
-SUMMARY+=("$(summary_latency "cluster, $half clients on gateway 1" "$(cat "$OUT/split1.json")")")
-SUMMARY+=("$(summary_latency "cluster, $half clients on gateway 2" "$(cat "$OUT/split2.json")")")
+LATENCY+=("$(summary_latency "cluster, $half clients on gateway 1" "$(cat "$OUT/split1.json")")")
+LATENCY+=("$(summary_latency "cluster, $half clients on gateway 2" "$(cat "$OUT/split2.json")")")
 bash "$ROOT/scripts/cluster.sh" down >/dev/null
+fi
 
 # ---- 2. throughput at a high feed rate ----------------------------------------------------------
+if [ "$ONLY" != latency ]; then
 market_env "$HI_UNIVERSE" "$HI_TICK" every-stock
 log "throughput: $HI_UNIVERSE stocks every $HI_TICK, $HI_CONNS clients; embedded; load $(loadavg)"
 start_embedded
-SUMMARY+=("$(throughput "embedded" "$EMBEDDED_PORT" "http://127.0.0.1:$EMBEDDED_PORT")")
+THROUGHPUT+=("$(throughput "embedded" "$EMBEDDED_PORT" "http://127.0.0.1:$EMBEDDED_PORT")")
 stop_embedded
 for silos in 1 2; do
   log "throughput: cluster with $silos silo(s), 1 gateway; load $(loadavg)"
   start_cluster "$silos" 1
   urls=()
   for i in $(seq "$silos"); do urls+=("http://127.0.0.1:$((8100 + i + CLUSTER_PORT_OFFSET))"); done
-  SUMMARY+=("$(throughput "cluster, $silos silo(s)" "$GW1" "${urls[@]}")")
+  THROUGHPUT+=("$(throughput "cluster, $silos silo(s)" "$GW1" "${urls[@]}")")
   bash "$ROOT/scripts/cluster.sh" down >/dev/null
 done
+fi
 
 echo
 echo "bench/cluster/run.sh --conns $CONNS --duration $DURATION --universe $UNIVERSE --tick $TICK --hi-universe $HI_UNIVERSE --hi-tick $HI_TICK --hi-conns $HI_CONNS  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(loadavg))"
 echo "latency, publish -> client receipt, $UNIVERSE stocks every $TICK:"
-for line in "${SUMMARY[@]:0:4}"; do echo "  $line"; done
+for line in "${LATENCY[@]}"; do echo "  $line"; done
 echo "throughput, $HI_UNIVERSE stocks every $HI_TICK (offered $(echo "$HI_TICK" | awk -F: -v n="$HI_UNIVERSE" '{ printf "%.0f", n / ($1 * 3600 + $2 * 60 + $3) }') quotes/s):"
-for line in "${SUMMARY[@]:4}"; do echo "  $line"; done
+for line in "${THROUGHPUT[@]}"; do echo "  $line"; done

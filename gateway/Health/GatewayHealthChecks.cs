@@ -23,6 +23,7 @@ public static class GatewayHealthChecks
     {
         services.AddOptions<GridHealthOptions>().BindConfiguration(GridHealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GridHealth>();
+        services.AddSingleton<PricesCheck>();
         services.AddHealthChecks()
             .AddCheck<GridCheck>("grid", tags: [ReadyTag])
             .AddCheck<ListsCheck>("lists", tags: [ReadyTag])
@@ -59,15 +60,22 @@ public static class GatewayHealthChecks
                 : HealthCheckResult.Unhealthy("the signal lists or the stock directory are not loaded yet"));
     }
 
+    /// <summary>
+    /// While the market moves and the gateway follows stocks, the book must have changed within
+    /// <c>Gateway:StaleAfter</c>. Before the first price, the time since the gateway first followed
+    /// a stock counts instead, so a starting gateway does not turn ready, unready, then ready again.
+    /// </summary>
     private sealed class PricesCheck(PriceBook book, MarketClock clock, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
     {
+        private long _followingSinceTicks;
+
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            var status = clock.Now();
-            var last = book.LastChange;
-            if (!status.QuotesMove || book.Count == 0) return Task.FromResult(HealthCheckResult.Healthy());
-            if (last is null) return Task.FromResult(HealthCheckResult.Unhealthy("no price received yet while the market is open"));
-            var age = time.GetUtcNow() - last.Value;
+            var now = time.GetUtcNow();
+            if (book.Count == 0) return Task.FromResult(HealthCheckResult.Healthy("no stock followed"));
+            Interlocked.CompareExchange(ref _followingSinceTicks, now.UtcTicks, 0);
+            if (!clock.Now().QuotesMove) return Task.FromResult(HealthCheckResult.Healthy());
+            var age = now - (book.LastChange ?? new DateTimeOffset(Interlocked.Read(ref _followingSinceTicks), TimeSpan.Zero));
             return Task.FromResult(age > options.Value.StaleAfter
                 ? HealthCheckResult.Unhealthy($"no price change for {age.TotalSeconds:F0} s while the market is open (Gateway:StaleAfter {options.Value.StaleAfter.TotalSeconds:F0} s)")
                 : HealthCheckResult.Healthy());
