@@ -22,7 +22,8 @@ public sealed class SlowClientTests
         ["Market:Simulator:UniverseSize"] = "600",
         ["Market:Simulator:BreakoutFraction"] = "0.5",
         ["Gateway:MaxQueuedFrames"] = "4",
-        ["Gateway:SlowConsumerTimeout"] = "00:00:02",
+        // Long enough that a reading client on a busy 2-core machine is never taken for a slow one.
+        ["Gateway:SlowConsumerTimeout"] = "00:00:03",
     };
 
     [Fact]
