@@ -70,7 +70,8 @@ public static class StocksApi
         });
         var response = context.Response;
         response.Headers.Vary = "Accept-Encoding";
-        if (context.Request.Headers.AcceptEncoding.Any(v => v is not null && v.Contains("gzip", StringComparison.OrdinalIgnoreCase)))
+        // Parsed with quality values: "gzip;q=0" refuses gzip.
+        if (context.Request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0))
         {
             response.Headers.ContentEncoding = "gzip";
             return TypedResults.Bytes(body.Gzip, "application/json; charset=utf-8");

@@ -145,15 +145,6 @@ public sealed class ClientConnection : ISubscriberChannel
     /// </summary>
     public SubscriberSession? Session { get; private set; }
 
-    /// <summary>True once the connection follows something of its own: no more default-stream <c>price_update</c>.</summary>
-    public bool LeftDefaultStream
-    {
-        get
-        {
-            lock (_sync) return _subscriberCatchUp is not null;
-        }
-    }
-
     private Action? _subscriberCatchUp;
     private Action? _pendingCatchUp;
 

@@ -84,9 +84,10 @@ public sealed partial class ConnectionRegistry(
     internal void GoAway()
     {
         var closes = new List<Task>();
+        var goingAway = OutboundFrame.Close(CloseCodes.GoingAway, "going away"); // the same bytes for every socket
         foreach (var (_, connection) in _connections)
         {
-            connection.Send(OutboundFrame.Close(CloseCodes.GoingAway, "going away"));
+            connection.Send(goingAway);
             closes.Add(connection.CloseSent);
         }
         if (closes.Count == 0) return;

@@ -105,7 +105,6 @@ public static class GatewayHosting
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return context.Response.WriteAsJsonAsync(new Envelope<ErrorData>(500, "internal server error", null), ApiJsonContext.Default.EnvelopeErrorData);
         }));
-        app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();

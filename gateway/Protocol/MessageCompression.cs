@@ -13,11 +13,8 @@ public sealed class MessageCompressor(CompressionLevel level, int minBytes)
     /// <summary>The tail a sync flush ends with; the sender removes it and the receiver appends it back.</summary>
     internal static ReadOnlySpan<byte> FlushTail => [0x00, 0x00, 0xFF, 0xFF];
 
-    /// <summary>Messages shorter than this are sent uncompressed (RSV1 clear is always legal).</summary>
-    public int MinBytes => minBytes;
-
     /// <summary>
-    /// The compressed payload, or null when the message is below <see cref="MinBytes"/> or would
+    /// The compressed payload, or null when the message is shorter than the minimum (RSV1 clear is always legal) or would
     /// not get smaller (it is then sent as it is).
     /// </summary>
     public byte[]? TryCompress(ReadOnlySpan<byte> message)

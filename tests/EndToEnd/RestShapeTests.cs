@@ -70,4 +70,17 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         Assert.StartsWith("{\"code\":200", unzipped, StringComparison.Ordinal);
         Assert.StartsWith("{\"code\":200", json, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("gzip;q=0")]
+    [InlineData("br, identity")]
+    public async Task A_client_that_refuses_gzip_gets_plain_json(string acceptEncoding)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = fixture.Host.Http };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await http.SendAsync(request);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.StartsWith("{\"code\":200", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
