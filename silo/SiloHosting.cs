@@ -38,8 +38,7 @@ public static class SiloHosting
     public static WebApplication MapSiloEndpoints(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthJson.Write });
+        app.MapLiveAndReady(ReadyTag);
         return app;
     }
 
@@ -62,16 +61,18 @@ public static class SiloHosting
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             if (services.GetService<GridRedis>() is not { } redis) return HealthCheckResult.Healthy("memory storage");
+            RedisPing ping;
             try
             {
-                var connection = await redis.GetAsync().WaitAsync(StorageTimeout, cancellationToken);
-                var latency = await connection.GetDatabase().PingAsync().WaitAsync(StorageTimeout, cancellationToken);
-                return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms");
+                ping = await GridRedis.PingAsync(await redis.GetAsync().WaitAsync(StorageTimeout, cancellationToken), StorageTimeout, cancellationToken);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                return HealthCheckResult.Unhealthy($"storage_unavailable: Redis does not answer ({ex.Message})");
+                ping = new RedisPing(null, ex.Message);
             }
+            return ping.Error is { } error
+                ? HealthCheckResult.Unhealthy($"storage_unavailable: Redis does not answer ({error})")
+                : HealthCheckResult.Healthy($"Redis answered in {ping.Latency?.TotalMilliseconds:F1} ms");
         }
     }
 }

@@ -33,11 +33,7 @@ public static class GatewayHealthChecks
 
     public static WebApplication MapGatewayHealth(this WebApplication app)
     {
-        var live = new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.Write };
-        var ready = new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthJson.Write };
-        app.MapHealthChecks("/health/live", live).ExcludeFromDescription();
-        app.MapHealthChecks("/health/ready", ready).ExcludeFromDescription();
-        app.MapHealthChecks("/healthz", ready).ExcludeFromDescription();
+        app.MapLiveAndReady(ReadyTag, "/healthz");
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace OrleansPrices.Gateway.Health;
@@ -9,6 +10,18 @@ namespace OrleansPrices.Gateway.Health;
 /// </summary>
 internal static class HealthJson
 {
+    /// <summary>
+    /// <c>/health/live</c> (no check: the process serves HTTP) and <c>/health/ready</c> plus
+    /// <paramref name="readyAliases"/> (the checks tagged <paramref name="readyTag"/>), left out of OpenAPI.
+    /// </summary>
+    public static IEndpointRouteBuilder MapLiveAndReady(this IEndpointRouteBuilder app, string readyTag, params string[] readyAliases)
+    {
+        var ready = new HealthCheckOptions { Predicate = c => c.Tags.Contains(readyTag), ResponseWriter = Write };
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write }).ExcludeFromDescription();
+        foreach (var path in (string[])["/health/ready", .. readyAliases]) app.MapHealthChecks(path, ready).ExcludeFromDescription();
+        return app;
+    }
+
     public static Task Write(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";

@@ -20,8 +20,7 @@ public sealed partial class RedisProbe(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var config = ConfigurationOptions.Parse(cluster.Value.Redis);
-        config.AbortOnConnectFail = false;
+        var config = GridRedis.Options(cluster.Value.Redis);
         config.ConnectTimeout = (int)o.ProbeTimeout.TotalMilliseconds;
         config.ReconnectRetryPolicy = new LinearRetry((int)o.ProbeInterval.TotalMilliseconds);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(config);
@@ -52,12 +51,7 @@ public sealed partial class RedisProbe(
     {
         try
         {
-            await redis.GetDatabase().PingAsync().WaitAsync(timeout, stoppingToken);
-            return null;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            return ex.Message;
+            return (await GridRedis.PingAsync(redis, timeout, stoppingToken)).Error;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -18,11 +18,28 @@ public sealed class GridRedis(string connectionString) : IAsyncDisposable
     public IConnectionMultiplexer? Current =>
         _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
 
-    internal static ConfigurationOptions Options(string connectionString)
+    /// <summary>The options every connection of the grid uses: never abort on a failed connect.</summary>
+    public static ConfigurationOptions Options(string connectionString)
     {
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false;
         return options;
+    }
+
+    /// <summary>
+    /// One PING within <paramref name="timeout"/>: its round trip, or why Redis does not answer. The
+    /// readiness of a silo and the gateway's Redis probe both ask this.
+    /// </summary>
+    public static async Task<RedisPing> PingAsync(IConnectionMultiplexer connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new RedisPing(await connection.GetDatabase().PingAsync().WaitAsync(timeout, cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return new RedisPing(null, ex.Message);
+        }
     }
 
     private static async Task<IConnectionMultiplexer> Connect(string connectionString) =>
@@ -33,3 +50,6 @@ public sealed class GridRedis(string connectionString) : IAsyncDisposable
         if (Current is { } connection) await connection.DisposeAsync();
     }
 }
+
+/// <summary>The outcome of <see cref="GridRedis.PingAsync"/>: the round trip, or the error.</summary>
+public readonly record struct RedisPing(TimeSpan? Latency, string? Error);
