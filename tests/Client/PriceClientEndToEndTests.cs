@@ -257,9 +257,11 @@ public sealed class PriceClientSubscriptionTests(GatewayFixture fixture) : IClas
         await client.SubscribeListAsync("volume_ratio");
         await client.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
+        // The codes and the list are two requests: the codes' updates may flow before the list's
+        // answer (subscribed, then its signal_update snapshot) has been read.
         await EventLog.Until(() => log.Of<UpdateEvent>().Any(u => u.Rows.Any(r => codes.Contains(r.TsCode))), $"an update of {string.Join(" or ", codes)}");
+        await EventLog.Until(() => log.Of<SignalUpdateEvent>().Any(s => s is { Strategy: "volume_ratio", IsSnapshot: true }), "the volume_ratio list's signal_update snapshot");
         Assert.Contains(log.Of<SubscribedEvent>(), s => codes.All(s.Codes.Contains) && s.Lists.Contains("volume_ratio"));
-        Assert.Contains(log.Of<SignalUpdateEvent>(), s => s is { Strategy: "volume_ratio", IsSnapshot: true });
         var events = log.All.Select(e => e.Event).ToList();
         foreach (var code in codes)
         {
