@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Protocol;
@@ -26,10 +28,24 @@ public sealed class SlowClientTests
         ["Gateway:SlowConsumerTimeout"] = "00:00:03",
     };
 
+    /// <summary>
+    /// The gateway's accepted sockets inherit the listening socket's send buffer. Left to the
+    /// kernel it grows up to tcp_wmem's 4 MiB, and filling that took 30-40 s on an idle machine and
+    /// over 60 s on a loaded one (the stall was never seen); a fixed 16 KiB fills within a few
+    /// frames. A reading client is unaffected: what it has not read yet waits in its own receive buffer.
+    /// </summary>
+    private static void SmallSendBuffers(IServiceCollection services) =>
+        services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
+        {
+            var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+            socket.SendBufferSize = 16 * 1024;
+            return socket;
+        });
+
     [Fact]
     public async Task A_stalled_client_that_reads_again_gets_4008_after_what_was_queued_ahead()
     {
-        await using var host = await GatewayHost.StartAsync(FastStall);
+        await using var host = await GatewayHost.StartAsync(FastStall, SmallSendBuffers);
         var registry = host.Get<ConnectionRegistry>();
         await using var other = await TestSocket.ConnectAsync(host.WebSocket);
         await other.Next("connected");
@@ -56,7 +72,7 @@ public sealed class SlowClientTests
     [Fact]
     public async Task A_client_that_stops_reading_neither_delays_others_nor_grows_memory()
     {
-        await using var host = await GatewayHost.StartAsync(FastStall);
+        await using var host = await GatewayHost.StartAsync(FastStall, SmallSendBuffers);
         var registry = host.Get<ConnectionRegistry>();
         var broadcaster = host.Get<Broadcaster>();
 
