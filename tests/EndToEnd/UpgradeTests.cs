@@ -72,7 +72,8 @@ public sealed class UpgradeTests(GatewayFixture fixture) : IClassFixture<Gateway
         Assert.Contains("\r\nSec-WebSocket-Version: 13\r\n", head, StringComparison.Ordinal);
         Assert.Contains("WebSocket only", body, StringComparison.Ordinal);
 
-        await wire.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        // /health/live answers 200 whatever the grid's state (/healthz, readiness, once answered 503 here under load).
+        await wire.Send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200", (await wire.ReadResponse()).Head, StringComparison.Ordinal);
     }
 
@@ -102,7 +103,7 @@ public sealed class UpgradeTests(GatewayFixture fixture) : IClassFixture<Gateway
         using var active = new ActiveRequests(Host.Services);
         using (var wire = await Wire.ConnectAsync(Host.Http))
         {
-            await wire.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            await wire.Send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             Assert.StartsWith("HTTP/1.1 200", (await wire.ReadResponse()).Head, StringComparison.Ordinal);
 
             await wire.Send(UpgradeHead);
