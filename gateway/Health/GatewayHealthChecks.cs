@@ -57,24 +57,21 @@ public static class GatewayHealthChecks
     }
 
     /// <summary>
-    /// While the market moves and the gateway follows stocks, the book must have changed within
-    /// <c>Gateway:StaleAfter</c>. Before the first price, the time since the gateway first followed
-    /// a stock counts instead, so a starting gateway does not turn ready, unready, then ready again.
+    /// While the market moves, the price book must not be quiet (<see cref="PriceBook.IsQuiet"/>:
+    /// it follows stocks and none moved for <c>Gateway:StaleAfter</c>; the same rule as
+    /// <c>status</c>'s <c>no_recent_prices</c>).
     /// </summary>
-    private sealed class PricesCheck(PriceBook book, MarketClock clock, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
+    private sealed class PricesCheck(PriceBook book, MarketClock clock, IOptions<GatewayOptions> options) : IHealthCheck
     {
-        private long _followingSinceTicks;
-
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            var now = time.GetUtcNow();
-            if (book.Count == 0) return Task.FromResult(HealthCheckResult.Healthy("no stock followed"));
-            Interlocked.CompareExchange(ref _followingSinceTicks, now.UtcTicks, 0);
-            if (!clock.Now().QuotesMove) return Task.FromResult(HealthCheckResult.Healthy());
-            var age = now - (book.LastChange ?? new DateTimeOffset(Interlocked.Read(ref _followingSinceTicks), TimeSpan.Zero));
-            return Task.FromResult(age > options.Value.StaleAfter
-                ? HealthCheckResult.Unhealthy($"no price change for {age.TotalSeconds:F0} s while the market is open (Gateway:StaleAfter {options.Value.StaleAfter.TotalSeconds:F0} s)")
-                : HealthCheckResult.Healthy());
+            var staleAfter = options.Value.StaleAfter;
+            if (!clock.Now().QuotesMove || !book.IsQuiet(staleAfter, out var quietFor))
+            {
+                return Task.FromResult(HealthCheckResult.Healthy(book.Count == 0 ? "no stock followed" : null));
+            }
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"no price change for {quietFor.TotalSeconds:F0} s while the market is open (Gateway:StaleAfter {staleAfter.TotalSeconds:F0} s)"));
         }
     }
 }

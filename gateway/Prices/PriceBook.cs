@@ -27,19 +27,36 @@ public sealed record PriceEntry(Quote Quote, long Epoch, long Seq, long Publishe
 /// older than what the book holds (same epoch, lower or equal seq) is dropped: streams may
 /// redeliver or reorder, and a snapshot may race the first deltas.
 /// </summary>
-public sealed class PriceBook
+public sealed class PriceBook(TimeProvider? time = null)
 {
     /// <summary>Deltas kept per stock so a subscriber that missed a few gets each one, not a conflated row.</summary>
     public const int RecentDeltas = 64;
 
     private readonly ConcurrentDictionary<string, PriceEntry> _entries = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    private long _lastChangeTicks;
+    /// <summary>Timestamps (<see cref="TimeProvider.GetTimestamp"/>; 0: never): the last price that moved, and when an empty book took its first stock.</summary>
+    private long _lastChange;
+    private long _heldSince;
 
     public int Count => _entries.Count;
 
-    /// <summary>When a value last changed (UTC ticks; 0: never). Feeds the stale flag of <c>status</c>.</summary>
-    public DateTimeOffset? LastChange => Volatile.Read(ref _lastChangeTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+    /// <summary>
+    /// No recent prices: the book holds stocks and none has moved for <paramref name="staleAfter"/>,
+    /// counted from the last move or, before any, from when the book took its first stock (a
+    /// starting gateway is not quiet before it could have had a price). An empty book follows
+    /// nothing and is never quiet. The one rule behind <c>status</c>'s <c>no_recent_prices</c> and
+    /// the ready check's <c>prices</c>; both apply it only while the market's quotes should move.
+    /// </summary>
+    /// <param name="quietFor">Time since that last move (or first stock).</param>
+    public bool IsQuiet(TimeSpan staleAfter, out TimeSpan quietFor)
+    {
+        quietFor = TimeSpan.Zero;
+        var since = Math.Max(Volatile.Read(ref _lastChange), Volatile.Read(ref _heldSince));
+        if (_entries.IsEmpty || since == 0) return false;
+        quietFor = _time.GetElapsedTime(since);
+        return quietFor > staleAfter;
+    }
 
     public bool TryGet(string tsCode, out PriceEntry entry) => _entries.TryGetValue(tsCode, out entry!);
 
@@ -67,7 +84,11 @@ public sealed class PriceBook
             if (!_entries.TryGetValue(tsCode, out var current))
             {
                 var first = new PriceEntry(quote, epoch, seq, publishedMicros, 0, delta is null ? [] : [delta]);
-                if (_entries.TryAdd(tsCode, first)) return Changed(delta is not null || adopt);
+                if (_entries.TryAdd(tsCode, first))
+                {
+                    if (_entries.Count == 1) Volatile.Write(ref _heldSince, _time.GetTimestamp());
+                    return Changed(delta is not null || adopt);
+                }
                 continue;
             }
             if (epoch == current.Epoch ? seq <= current.Seq : epoch < current.Epoch && !adopt) return false;
@@ -79,7 +100,7 @@ public sealed class PriceBook
     /// <summary>A value went in; <paramref name="moved"/>: a price that moved (a delta, or a repair), not a first snapshot.</summary>
     private bool Changed(bool moved)
     {
-        if (moved) Volatile.Write(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
+        if (moved) Volatile.Write(ref _lastChange, _time.GetTimestamp());
         return true;
     }
 

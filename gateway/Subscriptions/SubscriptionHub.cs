@@ -57,8 +57,7 @@ public sealed partial class SubscriptionHub(
     /// </summary>
     public void RefreshStatus(Market.Time.MarketStatus status)
     {
-        var last = book.LastChange;
-        var noPrices = status.QuotesMove && (last is null || time.GetUtcNow() - last.Value > options.Value.StaleAfter);
+        var noPrices = status.QuotesMove && book.IsQuiet(options.Value.StaleAfter, out _);
         var reason = grid.Outage ?? (noPrices ? StaleReasons.NoRecentPrices : null);
         var stale = reason is not null;
         var key = (status.Phase, status.TradingDay, stale, reason);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Grains;
 using OrleansPrices.Market.Quotes;
 using Xunit;
 
@@ -49,5 +51,39 @@ public sealed class PriceBookTests
         book.TryApply("600000.SH", Q(10.01m), 1, 2, 2);
         Assert.True(book.TryGet("600000.SH", out e));
         Assert.Equal(7, e.Batch);
+    }
+
+    [Fact]
+    public void Quiet_when_it_holds_stocks_and_none_moved_for_the_stale_time_counted_from_the_first_stock_until_one_moves()
+    {
+        var time = new FakeTimeProvider();
+        var book = new PriceBook(time);
+        var staleAfter = TimeSpan.FromSeconds(15);
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(book.IsQuiet(staleAfter, out _));                     // follows nothing
+
+        book.TryApply("600000.SH", Q(10.00m), 1, 1, 1);                      // a snapshot: held, not a move
+        time.Advance(TimeSpan.FromSeconds(15));
+        Assert.False(book.IsQuiet(staleAfter, out _));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(book.IsQuiet(staleAfter, out var quietFor));
+        Assert.Equal(TimeSpan.FromSeconds(16), quietFor);
+
+        Assert.True(book.TryApply(new PriceDelta("600000.SH", 1, 2, QuoteFields.Price, Q(10.01m), 2)));
+        Assert.False(book.IsQuiet(staleAfter, out _));
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(book.IsQuiet(staleAfter, out quietFor));
+        Assert.Equal(TimeSpan.FromSeconds(20), quietFor);
+        Assert.True(book.TryAdopt("600000.SH", Q(10.02m), 1, 3));            // a repair from the grain moves it too
+        Assert.False(book.IsQuiet(staleAfter, out _));
+
+        // Emptied and followed again later: the wait starts over from the new first stock.
+        book.Remove("600000.SH");
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(book.IsQuiet(staleAfter, out _));
+        book.TryApply("000001.SZ", Q(11.00m), 1, 1, 1);
+        Assert.False(book.IsQuiet(staleAfter, out _));
+        time.Advance(TimeSpan.FromSeconds(16));
+        Assert.True(book.IsQuiet(staleAfter, out _));
     }
 }
