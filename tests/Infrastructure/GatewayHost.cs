@@ -71,18 +71,39 @@ public sealed class GatewayHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Waits until the signal lists are loaded and the list has stocks with prices.</summary>
+    /// <summary>
+    /// Waits until the gateway is ready (/healthz: the signal lists and the stock directory are
+    /// loaded) and the market has priced the stocks tests name (the feed's first poll is applied).
+    /// Ready alone can come before the first poll: a loaded machine then ran tests against grains
+    /// with no quote yet (REST quotes answered no rows, a subscribe got no snapshot).
+    /// </summary>
     private async Task WaitReady()
     {
         using var http = new HttpClient { BaseAddress = Http };
         var deadline = DateTime.UtcNow.AddSeconds(60);
+        var ready = false;
         while (DateTime.UtcNow < deadline)
         {
-            var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
-            if (response.StatusCode == HttpStatusCode.OK) return;
+            if (!ready)
+            {
+                using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+                ready = health.StatusCode == HttpStatusCode.OK;
+            }
+            if (ready && await PricedCount(http) == PricedFirst.Length) return;
             await Task.Delay(100);
         }
-        throw new TimeoutException("gateway did not become ready in 60 s");
+        throw new TimeoutException(ready ? $"the market did not price {string.Join(", ", PricedFirst)} within 60 s" : "gateway did not become ready in 60 s");
+    }
+
+    /// <summary>Stocks the tests name, all among the universe's first 60.</summary>
+    private static readonly string[] PricedFirst = ["600519.SH", "600000.SH", "000001.SZ"];
+
+    private static async Task<int> PricedCount(HttpClient http)
+    {
+        using var response = await http.GetAsync(new Uri($"/api/stocks/quotes?codes={string.Join(',', PricedFirst)}", UriKind.Relative));
+        if (response.StatusCode != HttpStatusCode.OK) return 0;
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("data").GetProperty("count").GetInt32();
     }
 
     private static readonly HashSet<int> Handed = [];
