@@ -27,7 +27,6 @@ public enum UpgradeRequestStatus
 /// every limit answer (400, 426, 431, 503) comes from one place, the HTTP endpoint or Kestrel itself.
 /// </summary>
 public sealed record WebSocketUpgradeRequest(
-    string Host,
     string? Upgrade,
     string? Connection,
     string? Version,
@@ -94,7 +93,7 @@ public sealed record WebSocketUpgradeRequest(
         if (lineEnd + 2 > limits.MaxRequestLine || head.Length - lineEnd - 2 > limits.MaxHeadersTotal) return UpgradeRequestStatus.NotOurs;
         if (!IsRequestLine(head[..lineEnd])) return UpgradeRequestStatus.NotOurs;
 
-        string? host = null, upgrade = null, connection = null, version = null, key = null, extensions = null;
+        string? upgrade = null, connection = null, version = null, key = null, extensions = null;
         var hostCount = 0;
         var count = 0;
         var rest = head[(lineEnd + 2)..];
@@ -109,7 +108,7 @@ public sealed record WebSocketUpgradeRequest(
             var value = line[(colon + 1)..].Trim(" \t"u8);
             if (!IsFieldValue(value)) return UpgradeRequestStatus.NotOurs;
             var name = line[..colon];
-            if (Is(name, "Host")) { host = Text(value); hostCount++; }
+            if (Is(name, "Host")) hostCount++; // required exactly once, as Kestrel does; its value is not used
             else if (Is(name, "Upgrade")) upgrade = Join(upgrade, value);
             else if (Is(name, "Connection")) connection = Join(connection, value);
             else if (Is(name, "Sec-WebSocket-Version")) version = Join(version, value);
@@ -118,7 +117,7 @@ public sealed record WebSocketUpgradeRequest(
             else if (Is(name, "Content-Length") || Is(name, "Transfer-Encoding")) return UpgradeRequestStatus.NotOurs;
         }
         if (hostCount != 1) return UpgradeRequestStatus.NotOurs;
-        request = new WebSocketUpgradeRequest(host!, upgrade, connection, version, key, extensions);
+        request = new WebSocketUpgradeRequest(upgrade, connection, version, key, extensions);
         headLength = end + HeadEnd.Length;
         return UpgradeRequestStatus.Parsed;
     }
