@@ -10,10 +10,12 @@ public sealed class GatewayOptions
     public const string Section = "Gateway";
 
     /// <summary>
-    /// Cluster mode: how long a grain call from the gateway waits for its answer (Orleans'
-    /// <c>ResponseTimeout</c>, 30 s by default). A call that reached a silo just before it died gets
-    /// no answer at all, and would otherwise hold up the stream watchdog's repairs and a shutdown
-    /// for that long.
+    /// How long a call from the gateway into the grid may take. Cluster mode: Orleans'
+    /// <c>ResponseTimeout</c> for every grain call (30 s by default); a call that reached a silo just
+    /// before it died gets no answer at all, and would otherwise hold up the stream watchdog's
+    /// repairs and a shutdown for that long. Both modes: the bound on each price-stream subscribe,
+    /// unsubscribe and watchdog probe (<see cref="PriceSubscriptions"/>; with Redis away a
+    /// subscription fails only after the storage timeout, and one completing later is dropped).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
     public TimeSpan GrainCallTimeout { get; set; } = TimeSpan.FromSeconds(5);

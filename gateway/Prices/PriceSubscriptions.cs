@@ -2,6 +2,7 @@ using OrleansPrices.Grains.Hosting;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
+using OrleansPrices.Gateway.Hosting;
 using OrleansPrices.Grains;
 
 namespace OrleansPrices.Gateway.Prices;
@@ -29,14 +30,6 @@ public sealed class SubscriptionWatchdogOptions
     /// <summary>Grain probes in flight at once, and stream subscriptions made at once.</summary>
     [Range(1, 1024)]
     public int MaxConcurrency { get; set; } = 16;
-
-    /// <summary>
-    /// The longest one subscribe, unsubscribe or grain probe may take before it counts as failed.
-    /// Orleans waits 30 s for a response; with Redis away a subscription fails only after the
-    /// storage timeout. A subscription that completes after this is dropped.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -59,7 +52,7 @@ public sealed class SubscriptionWatchdogOptions
 /// </para>
 /// <para>
 /// The repairs never wait for subscription work: every Orleans call here is bounded by
-/// <see cref="SubscriptionWatchdogOptions.CallTimeout"/>, resubscriptions run in the background (one
+/// <see cref="GatewayOptions.GrainCallTimeout"/>, resubscriptions run in the background (one
 /// at a time per stock), and interest changes do not hold up a watchdog round. (They used to
 /// share one lock, and one resubscription waiting on a dead silo or on Redis stalled every
 /// repair for up to 30 s.)
@@ -72,9 +65,11 @@ public sealed partial class PriceSubscriptions(
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     IOptions<SubscriptionWatchdogOptions> options,
+    IOptions<GatewayOptions> gatewayOptions,
     ILogger<PriceSubscriptions> logger) : BackgroundService, IAsyncDisposable
 {
     private readonly SubscriptionWatchdogOptions _options = options.Value;
+    private readonly TimeSpan _callTimeout = gatewayOptions.Value.GrainCallTimeout;
     private readonly SemaphoreSlim _interestGate = new(1, 1);
     private readonly SemaphoreSlim _probeSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly Dictionary<string, Followed> _followed = new(StringComparer.Ordinal);
@@ -316,12 +311,12 @@ public sealed partial class PriceSubscriptions(
         broadcaster.MarkDirty(f.TsCode);
     }
 
-    /// <summary>An Orleans call bounded by <see cref="SubscriptionWatchdogOptions.CallTimeout"/>; a result arriving after that goes to <paramref name="late"/>.</summary>
+    /// <summary>An Orleans call bounded by <see cref="GatewayOptions.GrainCallTimeout"/>; a result arriving after that goes to <paramref name="late"/>.</summary>
     private async Task<T> Bounded<T>(Task<T> call, Action<T>? late = null)
     {
         try
         {
-            return await call.WaitAsync(_options.CallTimeout, time);
+            return await call.WaitAsync(_callTimeout, time);
         }
         catch (TimeoutException)
         {
@@ -334,7 +329,7 @@ public sealed partial class PriceSubscriptions(
     {
         try
         {
-            await call.WaitAsync(_options.CallTimeout, time);
+            await call.WaitAsync(_callTimeout, time);
         }
         catch (TimeoutException)
         {
