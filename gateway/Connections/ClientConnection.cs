@@ -193,10 +193,13 @@ public sealed class ClientConnection : ISubscriberChannel
         return true;
     }
 
-    /// <summary>Offers a broadcast price frame of the default stream. Never blocks on the socket.</summary>
+    /// <summary>
+    /// Offers a broadcast price frame of the default stream. Never blocks on the socket: with no
+    /// send in flight the frame is written at once, on the caller's thread, without passing through
+    /// the queue; the socket takes it whole in the usual case.
+    /// </summary>
     public void Offer(OutboundFrame frame)
     {
-        bool start;
         lock (_sync)
         {
             if (_closing || _subscriberCatchUp is not null || frame.Batch <= _lastBatch) return;
@@ -207,11 +210,15 @@ public sealed class ClientConnection : ISubscriberChannel
                 _metrics.Conflated();
                 return;
             }
-            _queue.Enqueue(frame);
             _lastBatch = frame.Batch;
-            start = TryStartSending();
+            if (_sending)
+            {
+                _queue.Enqueue(frame);
+                return;
+            }
+            _sending = true;
         }
-        if (start) _ = SendLoop();
+        _ = SendLoop(frame);
     }
 
     /// <summary>Queues a text reply (connected, pong, error), compressed when the connection negotiated permessage-deflate.</summary>
@@ -320,48 +327,75 @@ public sealed class ClientConnection : ISubscriberChannel
         return true;
     }
 
-    private async Task SendLoop()
+    /// <summary>
+    /// What the send loop does next, under the lock: the next queued frame; else, for a lagging
+    /// connection, its catch-up (a frame, or the hub's catch-up to call); false when there is
+    /// nothing to send, and the loop ends (no send in flight any more).
+    /// </summary>
+    private bool TryTakeNext(out OutboundFrame? next, out Action? subscriberCatchUp)
+    {
+        subscriberCatchUp = null;
+        lock (_sync)
+        {
+            while (true)
+            {
+                if (_queue.Count > 0)
+                {
+                    next = _queue.Dequeue();
+                    return true;
+                }
+                if (_lagging && !_closing && _subscriberCatchUp is not null)
+                {
+                    _lagging = false;
+                    subscriberCatchUp = _subscriberCatchUp;
+                    next = null;
+                    return true;
+                }
+                if (_lagging && !_closing)
+                {
+                    _lagging = false;
+                    next = _catchUp(_lastBatch);
+                    if (next is null) continue;
+                    _lastBatch = Math.Max(_lastBatch, next.Batch);
+                    return true;
+                }
+                _sending = false;
+                _sendStarted = 0;
+                next = null;
+                return false;
+            }
+        }
+    }
+
+    /// <param name="first">A frame to write before looking at the queue (<see cref="Offer"/>'s), or null.</param>
+    private async Task SendLoop(OutboundFrame? first = null)
     {
         try
         {
             while (true)
             {
-                OutboundFrame? next;
+                var next = first;
+                first = null;
                 Action? subscriberCatchUp = null;
-                lock (_sync)
-                {
-                    if (_queue.Count > 0)
-                    {
-                        next = _queue.Dequeue();
-                    }
-                    else if (_lagging && !_closing && _subscriberCatchUp is not null)
-                    {
-                        _lagging = false;
-                        subscriberCatchUp = _subscriberCatchUp;
-                        next = null;
-                    }
-                    else if (_lagging && !_closing)
-                    {
-                        _lagging = false;
-                        next = _catchUp(_lastBatch);
-                        if (next is null) continue;
-                        _lastBatch = Math.Max(_lastBatch, next.Batch);
-                    }
-                    else
-                    {
-                        _sending = false;
-                        _sendStarted = 0;
-                        return;
-                    }
-                    if (next is not null) _sendStarted = _time.GetTimestamp();
-                }
+                if (next is null && !TryTakeNext(out next, out subscriberCatchUp)) return;
 
                 if (subscriberCatchUp is not null)
                 {
                     subscriberCatchUp();
                     continue;
                 }
-                await _output.WriteAsync(next!.BytesFor(Deflate), _time, CancellationToken.None);
+                var write = _output.WriteAsync(next!.BytesFor(Deflate), _time, CancellationToken.None);
+                if (write.IsCompleted)
+                {
+                    write.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    // The socket did not take it all at once: until it does, the sweep may find this send stuck.
+                    lock (_sync) _sendStarted = _time.GetTimestamp();
+                    await write;
+                    lock (_sync) _sendStarted = 0;
+                }
                 if (next.IsClose)
                 {
                     _metrics.ServerClose(next.CloseCode);

@@ -28,6 +28,10 @@ public sealed partial class ConnectionRegistry(
     public static readonly TimeSpan SlowCloseWait = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
+    // What a broadcast walks: a plain array, rebuilt on the first walk after a connection came or went
+    // (walking the dictionary itself costs an enumerator step per connection on every message).
+    private Snapshot? _snapshot;
+    private long _version;
     private long _reserved;
     private long _nextId;
     private int _deflating;
@@ -54,6 +58,7 @@ public sealed partial class ConnectionRegistry(
     public void Add(ClientConnection connection)
     {
         _connections[connection.Id] = connection;
+        Interlocked.Increment(ref _version);
         if (connection.Deflate is not null) Interlocked.Increment(ref _deflating);
         metrics.Connected();
     }
@@ -61,6 +66,7 @@ public sealed partial class ConnectionRegistry(
     public void Remove(ClientConnection connection)
     {
         if (!_connections.TryRemove(connection.Id, out _)) return;
+        Interlocked.Increment(ref _version);
         if (connection.Deflate is not null) Interlocked.Decrement(ref _deflating);
         metrics.Disconnected();
     }
@@ -68,14 +74,27 @@ public sealed partial class ConnectionRegistry(
     /// <summary>Offers a frame to every connection; returns how many were offered it.</summary>
     public int Broadcast(OutboundFrame frame)
     {
-        var n = 0;
-        foreach (var (_, connection) in _connections)
-        {
-            connection.Offer(frame);
-            n++;
-        }
-        return n;
+        var all = Current();
+        foreach (var connection in all) connection.Offer(frame);
+        return all.Length;
     }
+
+    /// <summary>
+    /// The open connections as an array. A snapshot is current while no connection came or went
+    /// after its version was read (the version is read before the copy, so a change during the copy
+    /// makes the next call copy again).
+    /// </summary>
+    private ClientConnection[] Current()
+    {
+        var version = Volatile.Read(ref _version);
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot is not null && snapshot.Version == version) return snapshot.Connections;
+        snapshot = new Snapshot(version, [.. _connections.Values]);
+        Volatile.Write(ref _snapshot, snapshot);
+        return snapshot.Connections;
+    }
+
+    private sealed record Snapshot(long Version, ClientConnection[] Connections);
 
     /// <summary>
     /// On shutdown (SIGTERM), before Kestrel stops: every client gets close 1001 "going away", so it
@@ -85,7 +104,7 @@ public sealed partial class ConnectionRegistry(
     {
         var closes = new List<Task>();
         var goingAway = OutboundFrame.Close(CloseCodes.GoingAway, "going away"); // the same bytes for every socket
-        foreach (var (_, connection) in _connections)
+        foreach (var connection in Current())
         {
             connection.Send(goingAway);
             closes.Add(connection.CloseSent);
@@ -115,7 +134,7 @@ public sealed partial class ConnectionRegistry(
     {
         var o = options.Value;
         var limit = o.SlowConsumerTimeout;
-        foreach (var (_, connection) in _connections)
+        foreach (var connection in Current())
         {
             if (connection.IsStalled(limit))
             {
