@@ -1,35 +1,147 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Text.Json;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Grains;
+using OrleansPrices.Market.Strategies;
 
 namespace OrleansPrices.Gateway.Api;
 
 /// <summary>
-/// Encoded signal-list responses, one per strategy filter, each valid for the list versions and
-/// the broadcast seq it was built at, with a gzip copy made once for clients that accept it (apps'
-/// HTTP stacks do). Thousands of app launches a second then cost a dictionary lookup, and the body
-/// is re-encoded at most once per price tick.
+/// The encoded signal-list responses, one per strategy filter (all strategies, or one), each an
+/// immutable body (JSON and its gzip copy, made once) that a request only reads. A body is rebuilt
+/// off the request path: in the background when a broadcast flush changed the price of one of its
+/// stocks (a rebuild in progress takes every change that arrives meanwhile), and on the request
+/// when a list's version moved (a list change is answered at once, never from an older body).
+/// So a request costs a lookup and a write, whatever the ingest is doing, and answers prices at
+/// most one rebuild behind the book (each row carries its epoch and seq).
 /// </summary>
-public sealed class SignalListResponses
+public sealed class SignalListResponses : IPriceChangeListener
 {
     public sealed record Body(byte[] Json, byte[] Gzip);
 
-    private sealed record Cached(IReadOnlyDictionary<string, long> Versions, long Batch, Body Body);
+    /// <summary>One filter's body, the list versions it was built at and the stocks it lists.</summary>
+    private sealed record Cached(IStrategy? Only, long[] Versions, HashSet<string> Codes, Body Body);
 
-    private readonly Dictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    private readonly SignalLists _lists;
+    private readonly StrategyCatalog _strategies;
+    private readonly PriceBook _book;
     private readonly Lock _gate = new();
+    private Dictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IStrategy?> _stale = new(StringComparer.Ordinal);
+    private int _rebuilding;
 
-    public Body GetOrBuild(string key, IReadOnlyDictionary<string, long> versions, long batch, Func<byte[]> build)
+    public SignalListResponses(SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster)
+    {
+        _lists = lists;
+        _strategies = strategies;
+        _book = book;
+        broadcaster.AddListener(this);
+    }
+
+    /// <summary>The body for one strategy (or all with null), built now only if none is current for the lists' versions.</summary>
+    public Body Get(IStrategy? only)
+    {
+        var key = only?.Name ?? "";
+        if (Volatile.Read(ref _cache).TryGetValue(key, out var cached) && SameVersions(cached)) return cached.Body;
+        return Store(key, Build(only)).Body;
+    }
+
+    /// <summary>A flush changed these stocks in the book: bodies listing one of them are rebuilt in the background.</summary>
+    public void OnChanged(IReadOnlyCollection<string> tsCodes)
+    {
+        foreach (var (key, cached) in Volatile.Read(ref _cache))
+        {
+            if (tsCodes.Any(cached.Codes.Contains)) _stale[key] = cached.Only;
+        }
+        if (!_stale.IsEmpty && Interlocked.Exchange(ref _rebuilding, 1) == 0) _ = Task.Run(RebuildStale);
+    }
+
+    private void RebuildStale()
+    {
+        do
+        {
+            // A key leaves the stale set before its rows are read: a change arriving during the
+            // build puts it back, and it is built again.
+            foreach (var key in _stale.Keys)
+            {
+                if (_stale.TryRemove(key, out var only)) Store(key, Build(only));
+            }
+            Volatile.Write(ref _rebuilding, 0);
+        }
+        while (!_stale.IsEmpty && Interlocked.Exchange(ref _rebuilding, 1) == 0);
+    }
+
+    private IEnumerable<IStrategy> Strategies(IStrategy? only) => only is null ? _strategies.All : [only];
+
+    private bool SameVersions(Cached cached)
+    {
+        var i = 0;
+        foreach (var strategy in Strategies(cached.Only))
+        {
+            var version = _lists.TryGet(strategy.Name, out var list) ? list.Version : -1;
+            if (cached.Versions[i++] != version) return false;
+        }
+        return true;
+    }
+
+    private Cached Build(IStrategy? only)
+    {
+        // Versions are read before the rows: a list changing meanwhile leaves a body that the next
+        // request sees as older than the list, never one that claims a version it lacks.
+        var strategies = Strategies(only).ToList();
+        var versionOf = new long[strategies.Count];
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        var snapshots = new List<SignalListSnapshot>(strategies.Count);
+        for (var i = 0; i < strategies.Count; i++)
+        {
+            if (_lists.TryGet(strategies[i].Name, out var list))
+            {
+                versionOf[i] = list.Version;
+                versions[list.Strategy] = list.Version;
+                snapshots.Add(list);
+            }
+            else
+            {
+                versionOf[i] = -1;
+            }
+        }
+        var rows = new List<SignalRow>();
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var list in snapshots)
+        {
+            foreach (var e in list.Entries)
+            {
+                rows.Add(StocksApi.ToRow(e, _book));
+                codes.Add(e.TsCode);
+            }
+        }
+        var json = JsonSerializer.SerializeToUtf8Bytes(
+            new Envelope<SignalListData>(200, "buy signals fetched", new SignalListData(only?.Name, rows, rows.Count, versions)),
+            ApiJsonContext.Web.EnvelopeSignalListData);
+        return new Cached(only, versionOf, codes, new Body(json, Gzip(json)));
+    }
+
+    /// <summary>Swaps in a new body: the cache is copied on write, so requests read it without a lock.</summary>
+    private Cached Store(string key, Cached built)
     {
         lock (_gate)
         {
-            if (_cache.TryGetValue(key, out var c) && c.Batch == batch && SameVersions(c.Versions, versions)) return c.Body;
+            // A body built from older versions than the stored one (a slow rebuild racing a
+            // request's) does not replace it.
+            if (_cache.TryGetValue(key, out var current) && Older(built.Versions, current.Versions)) return current;
+            Volatile.Write(ref _cache, new Dictionary<string, Cached>(_cache, StringComparer.Ordinal) { [key] = built });
         }
-        var json = build();
-        var body = new Body(json, Gzip(json));
-        lock (_gate)
+        return built;
+    }
+
+    private static bool Older(long[] a, long[] b)
+    {
+        for (var i = 0; i < a.Length; i++)
         {
-            _cache[key] = new Cached(versions, batch, body);
+            if (a[i] < b[i]) return true;
         }
-        return body;
+        return false;
     }
 
     private static byte[] Gzip(byte[] json)
@@ -38,7 +150,4 @@ public sealed class SignalListResponses
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(json);
         return output.ToArray();
     }
-
-    private static bool SameVersions(IReadOnlyDictionary<string, long> a, IReadOnlyDictionary<string, long> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

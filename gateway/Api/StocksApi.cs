@@ -32,7 +32,7 @@ public static class StocksApi
     }
 
     internal static IResult GetBuySignals(
-        string? strategy, HttpContext context, SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, SignalListResponses responses)
+        string? strategy, HttpContext context, SignalLists lists, StrategyCatalog strategies, SignalListResponses responses)
     {
         IStrategy? only = null;
         if (!string.IsNullOrWhiteSpace(strategy) && !strategies.TryGet(strategy, out only))
@@ -46,28 +46,7 @@ public static class StocksApi
             return TypedResults.Json(new Envelope<ErrorData>(503, "signal lists are loading; retry in a moment", null), statusCode: 503);
         }
 
-        // The body changes only when a list changes or a listed stock's price is broadcast: serve
-        // the bytes encoded for the current (list versions, broadcast seq) and re-encode otherwise.
-        IReadOnlyList<string> names = only is null ? [.. strategies.All.Select(s => s.Name)] : [only.Name];
-        var key = only?.Name ?? "";
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            if (lists.TryGet(name, out var list)) versions[name] = list.Version;
-        }
-        var batch = broadcaster.CurrentBatch;
-        var body = responses.GetOrBuild(key, versions, batch, () =>
-        {
-            var rows = new List<SignalRow>();
-            foreach (var name in names)
-            {
-                if (!lists.TryGet(name, out var list)) continue;
-                foreach (var e in list.Entries) rows.Add(ToRow(e, book));
-            }
-            return JsonSerializer.SerializeToUtf8Bytes(
-                new Envelope<SignalListData>(200, "buy signals fetched", new SignalListData(only?.Name, rows, rows.Count, versions)),
-                ApiJsonContext.Web.EnvelopeSignalListData);
-        });
+        var body = responses.Get(only);
         var response = context.Response;
         response.Headers.Vary = "Accept-Encoding";
         // Parsed with quality values: "gzip;q=0" refuses gzip.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Orleans.Configuration;
 using OpenTelemetry.Metrics;
 using OrleansPrices.Gateway.Api;
@@ -39,6 +40,12 @@ public static class GatewayHosting
         else
         {
             builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
+        }
+        if (builder.Configuration.GetValue<bool>($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}"))
+        {
+            // Kestrel's inline scheduling skips the thread pool only if the socket layer completes
+            // inline too; the runtime reads this once, at the process's first socket operation.
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
         builder.Services.AddPriceGatewayServices();
         return builder;
@@ -88,6 +95,7 @@ public static class GatewayHosting
         AddHostedSingleton<ConnectionRegistry>(services);
         AddHostedSingleton<Broadcaster>(services);
         services.AddPriceSocketUpgrade();
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<GatewayOptions>>((t, g) => t.UnsafePreferInlineScheduling = g.Value.InlineSocketScheduling);
         return services;
     }
 

@@ -106,4 +106,11 @@ public sealed class GatewayOptions
     /// <summary>How often cached signal lists are checked against their grains (streams carry changes in between).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan ListReconcileInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Run request and socket continuations on the socket I/O thread instead of queueing them to the
+    /// thread pool (Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>), so a REST
+    /// request is not queued behind a tick's ingest work. Every handler then must not block.
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; }
 }

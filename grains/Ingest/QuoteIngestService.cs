@@ -90,26 +90,36 @@ public sealed partial class QuoteIngestService(
         var published = 0;
         var failed = 0;
         Exception? lastError = null;
-        await Parallel.ForEachAsync(
-            quotes,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (quote, _) =>
-            {
-                try
+        // Batches at even steps over Spread × the poll interval (all at once without it). A batch
+        // starts when the one before has finished, so a stock's quote is applied once, in poll order.
+        var batches = _options.Spread > 0 ? quotes.Chunk(_options.BatchSize).ToList() : [[.. quotes]];
+        var step = feed.PollInterval * _options.Spread / batches.Count;
+        var polled = time.GetTimestamp();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var wait = step * b - time.GetElapsedTime(polled);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
+            await Parallel.ForEachAsync(
+                batches[b],
+                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+                async (quote, _) =>
                 {
-                    if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                    try
                     {
-                        Interlocked.Increment(ref published);
+                        if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                        {
+                            Interlocked.Increment(ref published);
+                        }
                     }
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // One unreachable grain (its silo just died) must not hold back every other
-                    // stock: the rest are applied, and the next snapshot brings this one up to date.
-                    Interlocked.Increment(ref failed);
-                    lastError = ex;
-                }
-            });
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // One unreachable grain (its silo just died) must not hold back every other
+                        // stock: the rest are applied, and the next snapshot brings this one up to date.
+                        Interlocked.Increment(ref failed);
+                        lastError = ex;
+                    }
+                });
+        }
         metrics.Polled(quotes.Count, published, Stopwatch.GetElapsedTime(started));
         if (failed > 0)
         {

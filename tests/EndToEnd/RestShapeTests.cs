@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using OrleansPrices.Tests.Infrastructure;
 using Xunit;
@@ -82,5 +84,36 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         using var response = await http.SendAsync(request);
         Assert.Empty(response.Content.Headers.ContentEncoding);
         Assert.StartsWith("{\"code\":200", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listed_prices_move_in_the_body_while_the_lists_stay_the_same()
+    {
+        // Bodies are re-encoded in the background after a broadcast (not per request): two answers
+        // with the same list versions must still show a listed stock's newer seq.
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        static (string Versions, Dictionary<string, long> Seqs) Read(JsonElement body)
+        {
+            var data = body.GetProperty("data");
+            var seqs = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var row in data.GetProperty("signals").EnumerateArray())
+            {
+                if (row.GetProperty("seq").ValueKind == JsonValueKind.Number) seqs[row.GetProperty("ts_code").GetString()!] = row.GetProperty("seq").GetInt64();
+            }
+            return (data.GetProperty("versions").GetRawText(), seqs);
+        }
+
+        var previous = Read(await http.GetFromJsonAsync<JsonElement>("/api/stocks/signal/buy"));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var moved = false;
+        while (!moved && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            var next = Read(await http.GetFromJsonAsync<JsonElement>("/api/stocks/signal/buy"));
+            moved = next.Versions == previous.Versions
+                && next.Seqs.Any(kv => previous.Seqs.TryGetValue(kv.Key, out var before) && kv.Value > before);
+            previous = next;
+        }
+        Assert.True(moved, "no listed price moved in the body between two answers with the same list versions within 20 s");
     }
 }
