@@ -372,23 +372,29 @@ public sealed class PriceClient : IAsyncDisposable
     private async Task HeartbeatAsync(WebSocket socket, TimeSpan interval, Func<long> lastReceived, Action markDead, CancellationToken cancellationToken)
     {
         var tick = TimeSpan.FromTicks(Math.Max(interval.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
-        var lastPing = _time.GetTimestamp();
+        var started = _time.GetTimestamp();
+        var lastPing = 0L; // when the last ping went out; 0: none yet
         try
         {
             using var timer = new PeriodicTimer(tick, _time);
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (_time.GetElapsedTime(lastReceived()) >= interval * 2)
+                // Dead: no message for twice the interval, and a ping sent after the last message had a
+                // whole interval to be answered. A tick that came late (a busy or paused machine) must
+                // not drop a peer that was never asked.
+                var received = lastReceived();
+                if (_time.GetElapsedTime(received) >= interval * 2 && lastPing > received && _time.GetElapsedTime(lastPing) >= interval)
                 {
                     markDead();
                     socket.Abort();
                     return;
                 }
-                if (_time.GetElapsedTime(lastPing) >= interval)
+                if (_time.GetElapsedTime(lastPing == 0 ? started : lastPing) >= interval)
                 {
                     lastPing = _time.GetTimestamp();
-                    await SendAsync(socket, PingMessage, cancellationToken);
+                    // Counted first: its pong can be read before this send's continuation runs.
                     Statistics.PingSent();
+                    await SendAsync(socket, PingMessage, cancellationToken);
                 }
             }
         }

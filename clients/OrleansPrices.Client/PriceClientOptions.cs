@@ -20,7 +20,8 @@ public sealed class PriceClientOptions
 
     /// <summary>
     /// How often the client sends <c>{"type":"ping"}</c>; a connection with no message at all for
-    /// twice this long is dead and is dropped (then reconnected). Null: the server's announced
+    /// twice this long, and none for this long after a ping, is dead and is dropped (then
+    /// reconnected). Null: the server's announced
     /// <c>heartbeat_interval</c> (30 s on the gateway's defaults).
     /// </summary>
     public TimeSpan? HeartbeatInterval { get; init; }

@@ -25,7 +25,7 @@ public sealed class PriceClientStatistics
     /// <summary>Connections that went live (the first one and every reconnect).</summary>
     public long Connections => Interlocked.Read(ref _connections);
 
-    /// <summary>Heartbeat pings sent.</summary>
+    /// <summary>Heartbeat pings sent (counted as each is handed to the socket).</summary>
     public long PingsSent => Interlocked.Read(ref _pings);
 
     /// <summary>Events dropped from the <see cref="PriceClient.ReadAllAsync"/> buffer because the reader lagged.</summary>
