@@ -65,7 +65,8 @@ public sealed class PriceClientEndToEndTests(GatewayFixture fixture) : IClassFix
         var registry = fixture.Host.Get<ConnectionRegistry>();
         foreach (var connection in registry.Connections) connection.Abort();
 
-        await EventLog.Until(() => client.Statistics.Connections == 2 && client.State.Phase == ConnectionPhase.Live, "the reconnect");
+        // The log reads the client's events behind its state: wait for the log to hold the second connected.
+        await EventLog.Until(() => log.Of<ConnectedEvent>().Count == 2 && client.State.Phase == ConnectionPhase.Live, "the reconnect");
         var reconnecting = Assert.Single(log.States, s => s.Phase == ConnectionPhase.Reconnecting);
         Assert.Equal(CloseCodes.Abnormal, reconnecting.LastCloseCode);
         Assert.True(reconnecting.WillReconnect);
