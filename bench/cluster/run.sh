@@ -8,10 +8,13 @@
 #                  clients on gateway 1, then split N/2 + N/2 over both gateways
 #  2. throughput at a fixed high feed rate (every stock trades every --hi-tick): ingest quotes/s and
 #     StockGrain deltas/s (the silos' /metrics), mean poll time, and updates/s delivered to
-#     --hi-conns clients, for the embedded process, a 1-silo cluster and a 2-silo cluster.
+#     --hi-conns clients, for the embedded process, a 1-silo cluster and a 2-silo cluster, each
+#     measured after --hi-warmup seconds (a starting grid activates every StockGrain, registers
+#     every stream and warms its JIT: the first half minute is no measure of what it sustains).
+#     Every cluster starts on an empty Redis: a run must not inherit the last one's subscriptions.
 #
 #   bench/cluster/run.sh [--conns 1000] [--duration 30] [--warmup 5] [--universe 5000] [--tick 00:00:03]
-#                        [--hi-universe 2000] [--hi-tick 00:00:00.100] [--hi-conns 5] [--skip-build]
+#                        [--hi-universe 2000] [--hi-tick 00:00:00.100] [--hi-conns 5] [--hi-warmup 45] [--skip-build]
 #                        [--only latency|throughput]
 #
 # The latency runs use the production shape (the default stream carries the signal-list stocks, each
@@ -26,7 +29,7 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 OUT="$BENCH/results/cluster"
-CONNS=1000 DURATION=30 WARMUP=5 UNIVERSE=5000 TICK=00:00:03 HI_UNIVERSE=2000 HI_TICK=00:00:00.100 HI_CONNS=5 BUILD=1 ONLY=all
+CONNS=1000 DURATION=30 WARMUP=5 UNIVERSE=5000 TICK=00:00:03 HI_UNIVERSE=2000 HI_TICK=00:00:00.100 HI_CONNS=5 HI_WARMUP=45 BUILD=1 ONLY=all
 while [ $# -gt 0 ]; do
   case "$1" in
     --conns) CONNS=$2; shift ;;
@@ -37,18 +40,19 @@ while [ $# -gt 0 ]; do
     --hi-universe) HI_UNIVERSE=$2; shift ;;
     --hi-tick) HI_TICK=$2; shift ;;
     --hi-conns) HI_CONNS=$2; shift ;;
+    --hi-warmup) HI_WARMUP=$2; shift ;;
     --skip-build) BUILD=0 ;;
     --only) ONLY=$2; shift ;;
-    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,28p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
-SILO_BIN="$ROOT/silo/bin/Release/net10.0"
-GATEWAY_BIN="$ROOT/gateway/bin/Release/net10.0"
+SILO_BIN="${BENCH_SILO_BIN:-$ROOT/silo/bin/Release/net10.0}"            # BENCH_*_BIN: another build's outputs (with --skip-build)
+GATEWAY_BIN="${BENCH_GATEWAY_BIN:-$ROOT/gateway/bin/Release/net10.0}"
 LOADCLIENT="$BENCH/loadclient/loadclient"
-export CLUSTER_STATE=/tmp/orleansprices-bench-cluster CLUSTER_PORT_OFFSET=${BENCH_CLUSTER_PORT_OFFSET:-1000}   # every port stays below the ephemeral range (32768)
+export CLUSTER_STATE=${CLUSTER_STATE:-/tmp/orleansprices-bench-cluster} CLUSTER_PORT_OFFSET=${BENCH_CLUSTER_PORT_OFFSET:-1000}   # every port stays below the ephemeral range (32768)
 export CLUSTER_SILO_BIN="$SILO_BIN" CLUSTER_GATEWAY_BIN="$GATEWAY_BIN"
 export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansPrices=Warning DOTNET_CLI_TELEMETRY_OPTOUT=1
 EMBEDDED_PORT=$((8000 + CLUSTER_PORT_OFFSET + 50))
@@ -103,6 +107,7 @@ stop_embedded() {
 }
 
 start_cluster() { # silos gateways
+  rm -rf "${CLUSTER_STATE:?}/redis"
   bash "$ROOT/scripts/cluster.sh" up --always-open --no-build --silos "$1" --gateways "$2" >"$OUT/cluster-up.log" 2>&1
   local i
   for i in $(seq "$1"); do wait_ready "http://127.0.0.1:$((8100 + i + CLUSTER_PORT_OFFSET))" || { cat "$OUT/cluster-up.log" >&2; return 1; }; done
@@ -128,7 +133,7 @@ summary_latency() { # label json
 # Ingest throughput over one window while HI_CONNS clients take the broadcast from PORT.
 throughput() { # label port metrics-urls...
   local label=$1 port=$2; shift 2
-  sleep "$WARMUP"
+  sleep "$HI_WARMUP"
   local q0 d0 ps0 pc0 q1 d1 ps1 pc1 started ended json
   q0=$(scrape orleansprices_ingest_quotes_total "$@"); d0=$(scrape orleansprices_ingest_deltas_total "$@")
   ps0=$(scrape orleansprices_ingest_poll_duration_seconds_sum "$@"); pc0=$(scrape orleansprices_ingest_poll_duration_seconds_count "$@")
@@ -200,7 +205,7 @@ done
 fi
 
 echo
-echo "bench/cluster/run.sh --conns $CONNS --duration $DURATION --universe $UNIVERSE --tick $TICK --hi-universe $HI_UNIVERSE --hi-tick $HI_TICK --hi-conns $HI_CONNS  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(loadavg))"
+echo "bench/cluster/run.sh --conns $CONNS --duration $DURATION --universe $UNIVERSE --tick $TICK --hi-universe $HI_UNIVERSE --hi-tick $HI_TICK --hi-conns $HI_CONNS --hi-warmup $HI_WARMUP  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(loadavg))"
 echo "latency, publish -> client receipt, $UNIVERSE stocks every $TICK:"
 for line in "${LATENCY[@]}"; do echo "  $line"; done
 echo "throughput, $HI_UNIVERSE stocks every $HI_TICK (offered $(echo "$HI_TICK" | awk -F: -v n="$HI_UNIVERSE" '{ printf "%.0f", n / ($1 * 3600 + $2 * 60 + $3) }') quotes/s):"
