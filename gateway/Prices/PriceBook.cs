@@ -84,9 +84,11 @@ public sealed class PriceBook(TimeProvider? time = null)
             if (!_entries.TryGetValue(tsCode, out var current))
             {
                 var first = new PriceEntry(quote, epoch, seq, publishedMicros, 0, delta is null ? [] : [delta]);
+                var wasEmpty = _entries.IsEmpty;
                 if (_entries.TryAdd(tsCode, first))
                 {
-                    if (_entries.Count == 1) Volatile.Write(ref _heldSince, _time.GetTimestamp());
+                    // Read before the add, so stocks added at once into an empty book all see it empty.
+                    if (wasEmpty || Volatile.Read(ref _heldSince) == 0) Volatile.Write(ref _heldSince, _time.GetTimestamp());
                     return Changed(delta is not null || adopt);
                 }
                 continue;
