@@ -23,7 +23,6 @@ public static class GatewayHealthChecks
     {
         services.AddOptions<GridHealthOptions>().BindConfiguration(GridHealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GridHealth>();
-        services.AddSingleton<PricesCheck>();
         services.AddHealthChecks()
             .AddCheck<GridCheck>("grid", tags: [ReadyTag])
             .AddCheck<ListsCheck>("lists", tags: [ReadyTag])

@@ -210,7 +210,11 @@ public sealed partial class SubscriptionHub(
                     sub.ListsNeedResync = false;
                     foreach (var l in sub.Subs.Lists) SendListSnapshot(sub, l);
                 }
-                SendMoved(sub, [.. sub.Follows.Where(f => f.Value.Pending).Select(f => f.Key)], rateLimited: true, now);
+                // Every 100 ms for every subscriber: most have nothing held back, so nothing is built for them.
+                if (sub.Follows.Values.Any(f => f.Pending))
+                {
+                    SendMoved(sub, [.. sub.Follows.Where(f => f.Value.Pending).Select(f => f.Key)], rateLimited: true, now);
+                }
             }
         }
     }
