@@ -52,6 +52,17 @@ public sealed record QuoteRow(
     long Epoch,
     long Seq);
 
+/// <summary>
+/// The brief's envelope for a failure: <c>{"code": 400, "message": ...}</c>, with <c>data</c> only
+/// when there are details. Absent fields are left out, not written as null: the brief's own error
+/// answer is <c>{"code": 500, "message": ...}</c>, with no <c>data</c>.
+/// </summary>
+public sealed record ErrorEnvelope(
+    int Code,
+    string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ErrorData? Data = null);
+
+/// <summary>An error's details: the codes that were not understood, or the names that are known.</summary>
 public sealed record ErrorData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Unknown = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Known = null);
@@ -59,7 +70,7 @@ public sealed record ErrorData(
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(Envelope<SignalListData>))]
 [JsonSerializable(typeof(Envelope<QuoteListData>))]
-[JsonSerializable(typeof(Envelope<ErrorData>))]
+[JsonSerializable(typeof(ErrorEnvelope))]
 [JsonSerializable(typeof(SignalRow))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {

@@ -154,6 +154,13 @@ public static partial class PriceSocketEndpoint
         {
             // The peer left without a close handshake, or the connection was aborted: nothing to answer.
         }
+        catch (Exception ex) when (connection is not null)
+        {
+            // A fault of the server's own while serving this connection (a bug, a failing dependency):
+            // the client is told with 1011, which means "reconnect", rather than seeing the TCP connection drop.
+            LogFailed(sockets.Logger, connection.Id, ex);
+            graceful = await CloseAfterFault(connection, time);
+        }
         finally
         {
             if (connection is not null)
@@ -265,6 +272,21 @@ public static partial class PriceSocketEndpoint
         return Outcome.Continue;
     }
 
+    /// <summary>Queues a close 1011 and waits briefly for it to go out; false when it did not (the connection is then torn down).</summary>
+    private static async Task<bool> CloseAfterFault(ClientConnection connection, TimeProvider time)
+    {
+        try
+        {
+            connection.Send(OutboundFrame.Close(CloseCodes.InternalError, "internal error"));
+            await connection.CloseSent.WaitAsync(CloseWait, time, CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// After the server's close: reads (and drops) what the peer still sends for up to a second, so
     /// the peer's close frame ends the handshake and unread bytes do not turn the TCP close into a reset.
@@ -300,4 +322,7 @@ public static partial class PriceSocketEndpoint
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Connection {ConnectionId} closed by the server with {CloseCode}: {Reason}")]
     private static partial void LogClosed(ILogger logger, long connectionId, int closeCode, string reason);
+
+    [LoggerMessage(EventId = 3403, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed inside the server; closing it with 1011")]
+    private static partial void LogFailed(ILogger logger, long connectionId, Exception exception);
 }

@@ -19,12 +19,13 @@ public static class StocksApi
         var api = app.MapGroup("/api/stocks").WithTags("Stocks");
         api.MapGet("/signal/buy", GetBuySignals)
             .Produces<Envelope<SignalListData>>(StatusCodes.Status200OK)
-            .Produces<Envelope<ErrorData>>(StatusCodes.Status400BadRequest)
-            .Produces<Envelope<ErrorData>>(StatusCodes.Status503ServiceUnavailable)
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetBuySignals")
             .WithSummary("Active buy signals with current prices")
             .WithDescription("The signal list the app shows; prices then arrive over the WebSocket /ws/stock/prices. Without a strategy, the signals of every strategy.");
         api.MapGet("/quotes", GetQuotes)
+            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetQuotes")
             .WithSummary("Latest quotes of the given codes")
             .WithDescription("codes: comma-separated Tushare-style (600000.SH) or bare six-digit codes, at most 200.");
@@ -37,13 +38,13 @@ public static class StocksApi
         IStrategy? only = null;
         if (!string.IsNullOrWhiteSpace(strategy) && !strategies.TryGet(strategy, out only))
         {
-            return TypedResults.BadRequest(new Envelope<ErrorData>(400,
+            return TypedResults.BadRequest(new ErrorEnvelope(400,
                 $"unknown strategy '{strategy}'; known strategies: {strategies.KnownNames}",
                 new ErrorData(Known: [.. strategies.All.Select(s => s.Name)])));
         }
         if (!lists.Ready)
         {
-            return TypedResults.Json(new Envelope<ErrorData>(503, "signal lists are loading; retry in a moment", null), statusCode: 503);
+            return TypedResults.Json(new ErrorEnvelope(503, "signal lists are loading; retry in a moment"), statusCode: 503);
         }
 
         var body = responses.Get(only);
@@ -74,22 +75,22 @@ public static class StocksApi
         return new SignalRow(e.Code, e.TsCode, e.Name, e.Market, s.Action, s.Reason, s.Strategy, Money.TwoDecimals(s.VolumeRatio), s.Details, s.Since, price, change, volume, epoch, seq);
     }
 
-    internal static async Task<Results<Ok<Envelope<QuoteListData>>, BadRequest<Envelope<ErrorData>>>> GetQuotes(
+    internal static async Task<Results<Ok<Envelope<QuoteListData>>, BadRequest<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> GetQuotes(
         string? codes, StockDirectory directory, PriceBook book, IClusterClient cluster)
     {
         var requested = (codes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (requested.Length == 0)
         {
-            return TypedResults.BadRequest(new Envelope<ErrorData>(400, "name at least one code: ?codes=600000.SH,000001", null));
+            return TypedResults.BadRequest(new ErrorEnvelope(400, "name at least one code: ?codes=600000.SH,000001"));
         }
         if (requested.Length > MaxCodesPerRequest)
         {
-            return TypedResults.BadRequest(new Envelope<ErrorData>(400, $"at most {MaxCodesPerRequest} codes per request", null));
+            return TypedResults.BadRequest(new ErrorEnvelope(400, $"at most {MaxCodesPerRequest} codes per request"));
         }
 
         if (directory.Count == 0)
         {
-            return TypedResults.BadRequest(new Envelope<ErrorData>(503, "the stock directory is loading; retry in a moment", null));
+            return TypedResults.Json(new ErrorEnvelope(503, "the stock directory is loading; retry in a moment"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var unknown = new List<string>();
@@ -101,7 +102,7 @@ public static class StocksApi
         }
         if (unknown.Count > 0)
         {
-            return TypedResults.BadRequest(new Envelope<ErrorData>(400,
+            return TypedResults.BadRequest(new ErrorEnvelope(400,
                 $"unknown stock codes: {string.Join(", ", unknown)}", new ErrorData(Unknown: unknown)));
         }
 

@@ -111,7 +111,7 @@ public static class GatewayHosting
         app.UseExceptionHandler(error => error.Run(context =>
         {
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            return context.Response.WriteAsJsonAsync(new Envelope<ErrorData>(500, "internal server error", null), ApiJsonContext.Default.EnvelopeErrorData);
+            return context.Response.WriteAsJsonAsync(new ErrorEnvelope(500, "internal server error"), ApiJsonContext.Default.ErrorEnvelope);
         }));
         app.UseDefaultFiles();
         app.UseStaticFiles();

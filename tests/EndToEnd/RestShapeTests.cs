@@ -43,15 +43,25 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         Assert.Contains("\"strategy\":null", all, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/api/stocks/quotes?codes=999999,600000.SH", "{\"code\":400,\"message\":\"unknown stock codes: 999999\",\"data\":{\"unknown\":[\"999999\"]}}")]
+    [InlineData("/api/stocks/quotes", "{\"code\":400,\"message\":\"name at least one code: ?codes=600000.SH,000001\"}")]
+    [InlineData("/api/stocks/signal/buy?strategy=foo", "{\"code\":400,\"message\":\"unknown strategy 'foo'; known strategies: volume_ratio, ma_cross\",\"data\":{\"known\":[\"volume_ratio\",\"ma_cross\"]}}")]
+    public async Task Error_envelopes_leave_absent_fields_out(string path, string expected)
+    {
+        // As the brief's own error answer, {"code": 500, "message": ...}: no "data": null, no "unknown": null.
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(expected, await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
-    public async Task Error_envelopes_leave_out_empty_details()
+    public async Task The_success_envelope_keeps_the_briefs_shape_with_its_nulls()
     {
         using var http = new HttpClient { BaseAddress = fixture.Host.Http };
-        var response = await http.GetAsync(new Uri("/api/stocks/quotes?codes=999999", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.DoesNotContain("null", body, StringComparison.Ordinal);
-        Assert.Contains("\"unknown\":[\"999999\"]", body, StringComparison.Ordinal);
+        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        Assert.StartsWith("{\"code\":200,\"message\":\"buy signals fetched\",\"data\":{\"strategy\":null,\"signals\":[", body, StringComparison.Ordinal);
     }
 
     [Fact]
