@@ -1,6 +1,7 @@
-/* Checks the I/O-free parts of the load client on bytes alone: framing, the ts scan, SignalR
- * records and the histogram. Prints "N passed, N failed". */
+/* Checks the I/O-free parts of the load clients on bytes alone: WebSocket framing, the ts scan,
+ * SignalR records, HTTP response framing and the histogram. Prints "N passed, N failed". */
 #include "hist.h"
+#include "httpresp.h"
 #include "wsproto.h"
 
 #include <stdio.h>
@@ -117,6 +118,61 @@ static void test_records(void) {
     CHECK(used == 14);
 }
 
+
+/* Feeds s to a fresh parser in pieces of `step` bytes; returns the bytes used, -1 on error. */
+static long feed_in_steps(http_resp_t *r, const char *s, size_t n, size_t step) {
+    http_resp_reset(r);
+    size_t at = 0;
+    while (at < n && r->state != HR_DONE) {
+        size_t k = n - at < step ? n - at : step;
+        long used = http_resp_feed(r, (const uint8_t *)s + at, k);
+        if (used < 0) return -1;
+        at += (size_t)used;
+        if ((size_t)used < k) break;
+    }
+    return (long)at;
+}
+
+static void test_http_framing(void) {
+    static http_resp_t r;
+    /* Content-Length, gzip, a second response behind it: every split gives the same answer */
+    const char two[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 11\r\n"
+                       "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n\r\nhello worldHTTP/1.1 200 OK\r\n";
+    size_t first = sizeof two - 1 - strlen("HTTP/1.1 200 OK\r\n");
+    for (size_t step = 1; step <= sizeof two; step++) {
+        long used = feed_in_steps(&r, two, sizeof two - 1, step);
+        CHECK(used == (long)first);
+        CHECK(r.state == HR_DONE && r.status == 200 && r.gzip && !r.chunked && !r.close && r.body_bytes == 11);
+    }
+    /* chunked with an extension and a trailer; the chunk framing is not body */
+    const char ch[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n1A\r\n"
+                      "abcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    for (size_t step = 1; step <= sizeof ch; step += 3) {
+        CHECK(feed_in_steps(&r, ch, sizeof ch - 1, step) == (long)(sizeof ch - 1));
+        CHECK(r.state == HR_DONE && r.chunked && r.body_bytes == 31);
+    }
+    /* no body, close, HTTP/1.0 */
+    const char nc[] = "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n";
+    CHECK(feed_in_steps(&r, nc, sizeof nc - 1, 1000) == (long)(sizeof nc - 1) && r.state == HR_DONE && r.close && r.status == 304);
+    const char z[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+    CHECK(feed_in_steps(&r, z, sizeof z - 1, 7) == (long)(sizeof z - 1) && r.state == HR_DONE && r.status == 503);
+    const char h10[] = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    CHECK(feed_in_steps(&r, h10, sizeof h10 - 1, 5) == (long)(sizeof h10 - 1) && r.close);
+    /* a body cut short is not done */
+    const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc";
+    CHECK(feed_in_steps(&r, cut, sizeof cut - 1, 4) == (long)(sizeof cut - 1) && r.state == HR_BODY && r.remaining == 97);
+    /* malformed: no framing, conflicting lengths, not HTTP, a bad chunk size, a bad chunk end */
+    const char *bad[] = {
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\na",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) CHECK(feed_in_steps(&r, bad[k], strlen(bad[k]), 3) == -1);
+}
+
 static void test_hist(void) {
     static hist_t h;
     hist_reset(&h);
@@ -144,6 +200,7 @@ int main(void) {
     test_upgrade();
     test_scan();
     test_records();
+    test_http_framing();
     test_hist();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

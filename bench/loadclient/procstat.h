@@ -1,0 +1,18 @@
+/* CPU time and memory from /proc and getrusage, shared by the load clients. */
+#ifndef LOADCLIENT_PROCSTAT_H
+#define LOADCLIENT_PROCSTAT_H
+
+#include <stdio.h>
+
+typedef struct { double cpu_s; long rss_kib; int ok; } proc_sample_t;
+
+/* utime + stime of every thread of PID (10 ms ticks) and its VmRSS; ok = 0 if unreadable or pid <= 0. */
+proc_sample_t sample_proc(int pid);
+/* Busy seconds of one core (all processes, IRQ and softirq included) from /proc/stat; 0 for core < 0. */
+double core_busy_s(int core);
+/* This process's user + system CPU seconds. */
+double self_cpu_s(void);
+/* s as a JSON string literal. */
+void json_str(FILE *o, const char *s);
+
+#endif
