@@ -86,6 +86,12 @@ public sealed class StockFollow(TimeSpan minInterval)
     public bool Pending { get; set; }
 
     /// <summary>
+    /// The deltas after what was sent are being fetched from the stock's grain (the book's recent
+    /// run no longer reaches back to them); nothing newer is sent until they are.
+    /// </summary>
+    public bool Recovering { get; set; }
+
+    /// <summary>
     /// Decides, at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp), whether a change
     /// goes out now or waits; a waiting change is marked <see cref="Pending"/>.
     /// </summary>

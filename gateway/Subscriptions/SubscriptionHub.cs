@@ -35,6 +35,7 @@ public sealed partial class SubscriptionHub(
 {
     private readonly ConcurrentDictionary<long, Subscriber> _subscribers = new();
     private readonly ConditionalWeakTable<PriceDelta, byte[]> _rows = new();
+    private readonly ConcurrentDictionary<(string TsCode, long Epoch, long Seq), Task<DeltaReplay>> _fetches = new();
 
     private sealed class Subscriber(ISubscriberChannel channel, int maxCodes)
     {
@@ -237,12 +238,16 @@ public sealed partial class SubscriptionHub(
     /// One update with the followed stocks among <paramref name="codes"/> whose book value is newer
     /// than what was sent: each missed delta for an unlimited follow, else one conflated row (latest
     /// wins). With <paramref name="rateLimited"/>, a follow whose interval has not passed is marked
-    /// pending instead. Called under the subscriber's lock.
+    /// pending instead. Never a silent gap: a stock whose epoch changed goes out as a snapshot marked
+    /// recovered: false, and an unlimited follow whose deltas the book no longer holds (its stream
+    /// missed some, and the watchdog repaired the book from the grain) gets them from the grain
+    /// first (<see cref="Recover"/>). Called under the subscriber's lock.
     /// </summary>
     private void SendMoved(Subscriber sub, IReadOnlyCollection<string> codes, bool rateLimited, long now)
     {
         var rows = new List<byte[]>();
         var commits = new List<(StockFollow, PriceEntry)>();
+        List<(StockFollow, PriceEntry)>? replaced = null;
         foreach (var code in codes)
         {
             if (!sub.Follows.TryGetValue(code, out var follow) || !book.TryGet(code, out var entry)) continue;
@@ -251,11 +256,121 @@ public sealed partial class SubscriptionHub(
                 follow.Pending = false;
                 continue;
             }
-            if (rateLimited && !follow.TryPass(now, time)) continue;
-            AppendRows(rows, code, follow, entry, conflate: !rateLimited || follow.MinInterval > TimeSpan.Zero);
+            if (follow.Recovering || (rateLimited && !follow.TryPass(now, time))) continue;
+            var conflate = !rateLimited || follow.MinInterval > TimeSpan.Zero;
+            if (follow.SentSeq != 0 && entry.Epoch != follow.SentEpoch)
+            {
+                (replaced ??= []).Add((follow, entry));
+                continue;
+            }
+            if (!conflate && follow.SentSeq != 0 && !entry.TryGetAfter(follow.SentEpoch, follow.SentSeq, out _))
+            {
+                follow.Recovering = true;
+                _ = Recover(sub, code, follow, follow.SentEpoch, follow.SentSeq);
+                continue;
+            }
+            AppendRows(rows, code, follow, entry, conflate);
             commits.Add((follow, entry));
         }
+        if (replaced is not null) PushReplacements(sub, replaced);
         PushRows(sub, rows, commits);
+    }
+
+    /// <summary>
+    /// Stocks whose missed deltas are gone (another epoch, or older than the grain's history): their
+    /// full rows, in a snapshot marked recovered: false, as after a resume with such a gap.
+    /// </summary>
+    private void PushReplacements(Subscriber sub, List<(StockFollow Follow, PriceEntry Entry)> replaced)
+    {
+        var rows = replaced.Select(r => SubscriptionMessages.SnapshotRow(r.Entry.Quote.TsCode, r.Entry.Quote, r.Entry.Epoch, r.Entry.Seq)).ToList();
+        if (sub.Channel.TryPush(SubscriptionMessages.Snapshot(rows, recovered: false, UnixTime.Micros(time.GetUtcNow()))))
+        {
+            foreach (var (follow, entry) in replaced) Commit(follow, entry);
+        }
+        else
+        {
+            sub.Lagging = true;
+        }
+    }
+
+    /// <summary>
+    /// An unlimited follow the book cannot continue from (epoch, seq), the last position sent: the
+    /// deltas after it from the stock's grain, in order, then whatever the book holds beyond them;
+    /// when the grain no longer has them all (or cannot be reached), the book's full row in a
+    /// snapshot marked recovered: false. Nothing of the stock is sent meanwhile.
+    /// </summary>
+    private async Task Recover(Subscriber sub, string code, StockFollow follow, long epoch, long seq)
+    {
+        await Task.Yield(); // off the caller's lock
+        DeltaReplay? replay = null;
+        try
+        {
+            replay = await MissedSince(code, epoch, seq);
+        }
+        catch (Exception ex)
+        {
+            LogReplayFailed(logger, code, ex.Message);
+        }
+        lock (sub.Gate)
+        {
+            follow.Recovering = false;
+            // Unfollowed, resumed or disconnected meanwhile, or fallen behind (its catch-up sends the latest).
+            if (!_subscribers.ContainsKey(sub.Channel.Id) || !sub.Follows.TryGetValue(code, out var current) || current != follow
+                || follow.SentEpoch != epoch || follow.SentSeq != seq || sub.Lagging) return;
+            if (replay is { Recovered: true } r && r.Epoch == epoch)
+            {
+                var rows = new List<byte[]>();
+                foreach (var d in r.Deltas) if (d.Seq > seq) rows.Add(RowOf(d));
+                if (rows.Count > 0)
+                {
+                    if (!sub.Channel.TryPush(SubscriptionMessages.Update(rows, UnixTime.Micros(time.GetUtcNow()))))
+                    {
+                        sub.Lagging = true;
+                        return;
+                    }
+                    follow.SentSeq = r.Deltas[^1].Seq;
+                }
+                SendMoved(sub, [code], rateLimited: true, time.GetTimestamp());
+            }
+            else if (book.TryGet(code, out var entry))
+            {
+                PushReplacements(sub, [(follow, entry)]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The stock's grain's deltas after (epoch, seq), bounded by <see cref="GatewayOptions.GrainCallTimeout"/>.
+    /// Subscribers that ask for the same position at once share one call (a gap in a popular
+    /// stock's stream is the same gap for all of them).
+    /// </summary>
+    private Task<DeltaReplay> MissedSince(string code, long epoch, long seq)
+    {
+        var key = (code, epoch, seq);
+        while (true)
+        {
+            if (_fetches.TryGetValue(key, out var running)) return running;
+            var answer = new TaskCompletionSource<DeltaReplay>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_fetches.TryAdd(key, answer.Task)) continue;
+            _ = Fetch(key, answer);
+            return answer.Task;
+        }
+    }
+
+    private async Task Fetch((string TsCode, long Epoch, long Seq) key, TaskCompletionSource<DeltaReplay> answer)
+    {
+        try
+        {
+            answer.SetResult(await cluster.GetGrain<IStockGrain>(key.TsCode).GetSince(key.Epoch, key.Seq).WaitAsync(options.Value.GrainCallTimeout, time));
+        }
+        catch (Exception ex)
+        {
+            answer.SetException(ex);
+        }
+        finally
+        {
+            _fetches.TryRemove(key, out _);
+        }
     }
 
     /// <summary>A signal list changed: its followers get the rows that entered and the codes that left.</summary>
@@ -380,6 +495,12 @@ public sealed partial class SubscriptionHub(
                 fresh.Add(SubscriptionMessages.SnapshotRow(code.Value, entry.Quote, entry.Epoch, entry.Seq));
                 commits.Add((follow, entry.Epoch, entry.Seq));
             }
+            else if (position.Seq > 0)
+            {
+                // No price here yet, and the grain did not answer: the client's position stands, so the
+                // stock's first value is judged against it (replayed from the grain, or recovered: false).
+                commits.Add((follow, position.Epoch, position.Seq));
+            }
         }
         var ok = true;
         if (fresh.Count > 0) ok &= sub.Channel.TryPush(SubscriptionMessages.Snapshot(fresh, recovered: false, UnixTime.Micros(time.GetUtcNow())));
@@ -407,7 +528,7 @@ public sealed partial class SubscriptionHub(
         {
             if (!TsCode.TryParse(text, out var code)) continue;
             if (book.TryGet(code.Value, out var entry) && entry.TryGetAfter(position.Epoch, position.Seq, out _)) continue;
-            asks.Add((code.Value, cluster.GetGrain<IStockGrain>(code.Value).GetSince(position.Epoch, position.Seq)));
+            asks.Add((code.Value, MissedSince(code.Value, position.Epoch, position.Seq)));
         }
         var result = new Dictionary<string, DeltaReplay>(StringComparer.Ordinal);
         foreach (var (code, replay) in asks)
@@ -444,7 +565,7 @@ public sealed partial class SubscriptionHub(
             rows.Add(SubscriptionMessages.UpdateRow(code, entry.Quote, entry.Epoch, entry.Seq, changed));
             return;
         }
-        // Nothing sent yet, another epoch, or a gap the book cannot fill: the full row.
+        // Nothing sent yet, or a conflated row the book's recent run cannot build: the full row.
         rows.Add(SubscriptionMessages.SnapshotRow(code, entry.Quote, entry.Epoch, entry.Seq));
     }
 
