@@ -20,7 +20,11 @@ public sealed class IngestOptions
     [Range(0.0, 0.9)]
     public double Spread { get; set; }
 
-    /// <summary>Quotes per batch when <see cref="Spread"/> is above 0.</summary>
+    /// <summary>
+    /// Quotes per batch. Between two batches the ingest waits for the next step of <see cref="Spread"/>,
+    /// or without a spread yields the thread pool, so work queued meanwhile (HTTP requests) runs
+    /// before the next batch rather than after the whole poll.
+    /// </summary>
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 50;
 

@@ -13,7 +13,10 @@ using Xunit;
 
 namespace OrleansPrices.Tests.Grains;
 
-/// <summary>Grid:Ingest:Spread hands one poll's quotes out in batches over a share of the poll interval.</summary>
+/// <summary>
+/// One poll's quotes go out in batches of Grid:Ingest:BatchSize: over a share of the poll interval with
+/// Grid:Ingest:Spread, one right after the other (with a yield between them) without.
+/// </summary>
 public sealed class IngestSpreadTests(GridCluster grid) : IClassFixture<GridCluster>
 {
     private sealed class FixedFeed(IReadOnlyList<Quote> quotes) : IQuoteFeed
@@ -58,6 +61,37 @@ public sealed class IngestSpreadTests(GridCluster grid) : IClassFixture<GridClus
         // The same poll again is a repeat: nothing is applied twice.
         Assert.Equal(0, await ingest.PollOnce(CancellationToken.None));
         foreach (var q in quotes)
+        {
+            var snapshot = await grid.Client.GetGrain<IStockGrain>(q.TsCode).GetSnapshot();
+            Assert.Equal(1, snapshot.Seq);
+            Assert.Equal(q.Price, snapshot.Quote!.Price);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_spread_a_poll_in_batches_applies_every_quote_once_in_poll_order()
+    {
+        // 23 quotes in batches of 5 (the last one short); the same stock twice in one poll, in
+        // different batches: the later snapshot wins, as it would in one burst.
+        var quotes = Enumerable.Range(0, 22).Select(i => new Quote
+        {
+            TsCode = $"6012{i:00}.SH",
+            Name = "测试股份",
+            Price = 20.01m + i / 100m,
+            PreClose = 20.00m,
+            Volume = 1_000,
+            Time = GridCluster.TenAm,
+        }).ToList();
+        quotes.Add(quotes[0] with { Price = 20.50m, Volume = 2_000, Time = GridCluster.TenAm.AddSeconds(3) });
+        var ingest = Ingest(new FixedFeed(quotes), new IngestOptions { BatchSize = 5 });
+
+        Assert.Equal(23, await ingest.PollOnce(CancellationToken.None));
+
+        Assert.Equal(0, await ingest.PollOnce(CancellationToken.None));
+        var first = await grid.Client.GetGrain<IStockGrain>(quotes[0].TsCode).GetSnapshot();
+        Assert.Equal(2, first.Seq);
+        Assert.Equal(20.50m, first.Quote!.Price);
+        foreach (var q in quotes.Skip(1).Take(21))
         {
             var snapshot = await grid.Client.GetGrain<IStockGrain>(q.TsCode).GetSnapshot();
             Assert.Equal(1, snapshot.Seq);
