@@ -81,4 +81,31 @@ public sealed class LimitTests
         await calm.SendText("{\"type\":\"ping\"}");
         await calm.Next("pong", TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task Past_the_code_limit_the_rest_is_named_in_too_many_codes_and_list_members_do_not_count()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Gateway:MaxCodesPerConnection"] = "2" });
+        await using var ws = await TestSocket.ConnectAsync(host.WebSocket);
+        await ws.Next("connected");
+        await ws.SendText("{\"type\":\"subscribe\",\"id\":\"m1\",\"codes\":[\"600519.SH\",\"600000.SH\",\"000001.SZ\"]}");
+        var error = await ws.Next("error");
+        Assert.Equal(ErrorCodes.TooManyCodes, error.GetProperty("code").GetString());
+        Assert.Equal("m1", error.GetProperty("id").GetString());
+        Assert.Equal(["000001.SZ"], error.GetProperty("codes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("at most 2 codes per connection; not subscribed: 000001.SZ", error.GetProperty("message").GetString());
+        var subscribed = await ws.Next("subscribed");
+        Assert.Equal(["600000.SH", "600519.SH"], subscribed.GetProperty("codes").EnumerateArray().Select(e => e.GetString()));
+
+        // A whole list on top: its members are not codes of the connection.
+        await ws.SendText("{\"type\":\"subscribe\",\"id\":\"m2\",\"list\":\"buy\"}");
+        var withLists = await ws.Next("subscribed");
+        Assert.Equal("m2", withLists.GetProperty("id").GetString());
+        Assert.Equal(2, withLists.GetProperty("codes").GetArrayLength());
+        Assert.Equal(["ma_cross", "volume_ratio"], withLists.GetProperty("lists").EnumerateArray().Select(e => e.GetString()));
+        var members = 0;
+        for (var i = 0; i < 2; i++) members += (await ws.Next("signal_update")).GetProperty("added").GetArrayLength();
+        Assert.True(members > 2, $"the lists hold {members} stocks");
+        Assert.DoesNotContain(ws.Drain(), m => m.GetProperty("type").GetString() == "error");
+    }
 }

@@ -1,5 +1,10 @@
 using System.Text.Json;
+using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Protocol;
+using OrleansPrices.Grains;
+using OrleansPrices.Market.Quotes;
+using OrleansPrices.Market.Simulation;
+using OrleansPrices.Market.Strategies;
 using OrleansPrices.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -90,7 +95,7 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task A_list_subscription_gets_the_list_then_its_changes_and_its_prices()
+    public async Task A_list_subscription_gets_the_list_then_its_prices()
     {
         await using var ws = await TestSocket.ConnectAsync(Host.WebSocket);
         await ws.Next("connected");
@@ -106,6 +111,123 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
         // Prices of the list's stocks flow as increments.
         var update = await ws.Next("update", TimeSpan.FromSeconds(15));
         Assert.All(update.GetProperty("data").EnumerateArray(), r => Assert.True(r.TryGetProperty("seq", out _)));
+    }
+
+    [Fact]
+    public async Task A_list_subscription_sees_a_stock_enter_with_its_prices_and_leave_with_no_more_rows()
+    {
+        await using var ws = await TestSocket.ConnectAsync(Host.WebSocket);
+        await ws.Next("connected");
+        await ws.SendText("{\"type\":\"subscribe\",\"list\":\"buy\",\"strategy\":\"volume_ratio\"}");
+        await ws.Next("subscribed");
+        var list = await ws.Next("signal_update");
+        var members = list.GetProperty("added").EnumerateArray().Select(r => r.GetProperty("ts_code").GetString()!).ToHashSet();
+        var version = list.GetProperty("version").GetInt64();
+
+        // A liquid stock enters the list and leaves it again, through the list's own grain: what a
+        // StockGrain calls when the strategy's signal starts and ends (the test market's lists
+        // change too rarely to wait for).
+        var code = StockUniverse.Curated.Select(s => s.Code.ToString()).First(c => !members.Contains(c) && !Liquid.Contains(c));
+        var grain = Host.Get<IClusterClient>().GetGrain<ISignalListGrain>("volume_ratio");
+        var signal = new Signal("volume_ratio", Signal.Buy, "test", 3.5m, "test", DateTimeOffset.UtcNow);
+        try
+        {
+            await grain.Upsert(new SignalEntry(code, "test", code[^2..], signal));
+            (var entered, version) = await NextListChange(ws, version, code);
+            var row = Assert.Single(entered.GetProperty("added").EnumerateArray());
+            Assert.Equal(code, row.GetProperty("ts_code").GetString());
+            Assert.Equal("volume_ratio", row.GetProperty("strategy").GetString());
+            Assert.Empty(entered.GetProperty("removed").EnumerateArray());
+
+            // Its prices follow: a full row first (snapshot), then increments.
+            var rows = await RowsOf(ws, code, until: r => r.Count >= 2, TimeSpan.FromSeconds(15));
+            Assert.Equal("snapshot", rows[0].Kind);
+            Assert.True(rows[0].Row.TryGetProperty("time", out _));
+            Assert.Equal("update", rows[1].Kind);
+            Assert.Equal(rows[0].Row.GetProperty("seq").GetInt64() + 1, rows[1].Row.GetProperty("seq").GetInt64());
+
+            await grain.Remove(code);
+            var (left, _) = await NextListChange(ws, version, code);
+            Assert.Equal([code], left.GetProperty("removed").EnumerateArray().Select(e => e.GetString()));
+            Assert.Empty(left.GetProperty("added").EnumerateArray());
+            // Nothing of it after the message that removed it (the stock keeps ticking).
+            Assert.Empty(await RowsOf(ws, code, until: _ => false, TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            await grain.Remove(code);
+        }
+    }
+
+    /// <summary>
+    /// The next signal_update naming <paramref name="code"/>, after <paramref name="version"/>:
+    /// every list message on the way is a change (not a snapshot) one version above the last.
+    /// </summary>
+    private static async Task<(JsonElement Message, long Version)> NextListChange(TestSocket ws, long version, string code)
+    {
+        while (true)
+        {
+            var m = await ws.Next("signal_update", TimeSpan.FromSeconds(15));
+            Assert.False(m.GetProperty("snapshot").GetBoolean(), "a list snapshot instead of a change");
+            Assert.Equal(++version, m.GetProperty("version").GetInt64());
+            var added = m.GetProperty("added").EnumerateArray().Select(r => r.GetProperty("ts_code").GetString());
+            var removed = m.GetProperty("removed").EnumerateArray().Select(e => e.GetString());
+            if (added.Concat(removed).Contains(code)) return (m, version);
+        }
+    }
+
+    /// <summary>Rows of <paramref name="code"/> (snapshot or update) until <paramref name="until"/> holds or the time is up.</summary>
+    private static async Task<List<(string Kind, JsonElement Row)>> RowsOf(TestSocket ws, string code, Func<List<(string Kind, JsonElement Row)>, bool> until, TimeSpan time)
+    {
+        var rows = new List<(string, JsonElement)>();
+        var deadline = DateTime.UtcNow + time;
+        while (!until(rows) && DateTime.UtcNow < deadline)
+        {
+            JsonElement m;
+            try
+            {
+                m = await ws.Next(type: null, deadline - DateTime.UtcNow);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var kind = m.GetProperty("type").GetString()!;
+            if (kind is not ("snapshot" or "update")) continue;
+            rows.AddRange(m.GetProperty("data").EnumerateArray().Where(r => r.GetProperty("ts_code").GetString() == code).Select(r => (kind, r)));
+        }
+        return rows;
+    }
+
+    [Fact]
+    public async Task The_gateways_stream_subscription_follows_the_union_of_its_clients_interests()
+    {
+        var streams = Host.Get<PriceSubscriptions>();
+        var lists = Host.Get<SignalLists>();
+        bool Listed(string code) => lists.All.Any(l => l.Entries.Any(e => e.TsCode == code));
+        // A stock nobody follows yet: no client, and on no signal list (the default stream follows those).
+        var code = StockUniverse.Curated.Skip(10).Select(s => s.Code.ToString()).First(c => !streams.IsSubscribed(c) && !Listed(c) && !Liquid.Contains(c));
+        var subscribe = $"{{\"type\":\"subscribe\",\"codes\":[\"{code}\"]}}";
+
+        await using var a = await TestSocket.ConnectAsync(Host.WebSocket);
+        await a.Next("connected");
+        await a.SendText(subscribe);
+        await a.Next("subscribed");
+        Assert.True(streams.IsSubscribed(code), "the first interest did not subscribe the stock's stream");
+
+        await using (var b = await TestSocket.ConnectAsync(Host.WebSocket))
+        {
+            await b.Next("connected");
+            await b.SendText(subscribe);
+            await b.Next("subscribed");
+            await a.SendText($"{{\"type\":\"unsubscribe\",\"codes\":[\"{code}\"]}}");
+            Assert.Empty((await a.Next("subscribed")).GetProperty("codes").EnumerateArray());
+            Assert.True(streams.IsSubscribed(code), "unsubscribed while another client still follows the stock");
+        } // b disconnects: the last interest goes
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (streams.IsSubscribed(code) && !Listed(code) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(!streams.IsSubscribed(code) || Listed(code), "the stream stayed subscribed after the last interest went");
     }
 
     [Fact]
@@ -133,7 +255,7 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
     public async Task Resume_after_a_forced_disconnect_loses_and_duplicates_nothing()
     {
         var positions = new Dictionary<string, (long Epoch, long Seq)>();
-        var seen = Liquid.ToDictionary(c => c, _ => new List<long>());
+        var seen = Liquid.ToDictionary(c => c, _ => new List<JsonElement>());
         await using (var first = await TestSocket.ConnectAsync(Host.WebSocket))
         {
             await first.Next("connected");
@@ -144,10 +266,14 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
                 positions[row.GetProperty("ts_code").GetString()!] = (row.GetProperty("epoch").GetInt64(), row.GetProperty("seq").GetInt64());
             }
             for (var i = 0; i < 5; i++) Record(await first.Next("update"), positions, seen);
-        }
+        } // disposed without a close handshake: a forced disconnect
 
         // Disconnected for a while: the busy stream moves on.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var grains = Host.Get<IClusterClient>();
+        var before = positions.ToDictionary(p => p.Key, p => p.Value.Seq);
+        var headAtResume = new Dictionary<string, long>();
+        foreach (var code in Liquid) headAtResume[code] = (await grains.GetGrain<IStockGrain>(code).GetHead()).Seq;
 
         await using var second = await TestSocket.ConnectAsync(Host.WebSocket);
         await second.Next("connected");
@@ -156,31 +282,48 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
             type = "resume",
             positions = positions.ToDictionary(p => p.Key, p => new { epoch = p.Value.Epoch, seq = p.Value.Seq }),
         });
-        var before = positions.ToDictionary(p => p.Key, p => p.Value.Seq);
         await second.SendText(resume);
         await second.Next("subscribed");
-        var replayed = 0;
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline)
+        var afterResume = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!positions.All(p => p.Value.Seq >= headAtResume[p.Key] + 10))
         {
-            var m = await second.Next("update");
-            replayed += Record(m, positions, seen);
-            if (positions.All(p => p.Value.Seq >= before[p.Key] + 20)) break;
+            Assert.True(DateTime.UtcNow < deadline, "the resumed stream did not get 10 deltas past the grains' heads at resume within 10 s");
+            afterResume += Record(await second.Next("update"), positions, seen);
         }
-        // A gap of seconds is within the grains' history: replayed, never a fresh snapshot.
+        // A gap of seconds is within the history: replayed, never a fresh snapshot.
         Assert.DoesNotContain(second.Drain(), m => m.GetProperty("type").GetString() == "snapshot");
 
-        var published = 0;
-        foreach (var (code, seqs) in seen)
+        // Against what the grains published, from the first delta received to the last, per stock.
+        int published = 0, missed = 0, replayed = 0, lost = 0, duplicated = 0;
+        foreach (var (code, rows) in seen)
         {
-            // Every seq once, in order, with no hole across the disconnect.
-            Assert.Equal(Enumerable.Range((int)seqs[0], seqs.Count).Select(i => (long)i), seqs);
-            published += seqs.Count;
+            var seqs = rows.Select(r => r.GetProperty("seq").GetInt64()).ToList();
+            var epoch = positions[code].Epoch;
+            var history = await grains.GetGrain<IStockGrain>(code).GetSince(epoch, seqs[0] - 1);
+            Assert.True(history.Recovered, $"{code}: the grain's history no longer reaches back to seq {seqs[0]}");
+            var deltas = history.Deltas.Where(d => d.Seq <= seqs[^1]).ToList();
+            published += deltas.Count;
+            missed += (int)(headAtResume[code] - before[code]);
+            replayed += seqs.Count(q => q > before[code] && q <= headAtResume[code]);
+            lost += deltas.Count(d => !seqs.Contains(d.Seq));
+            duplicated += seqs.Count - seqs.Distinct().Count();
+            Assert.Equal(deltas.Select(d => d.Seq), seqs);
+            // And the values are the grain's: every price and volume a row carries.
+            foreach (var (row, delta) in rows.Zip(deltas))
+            {
+                if (row.TryGetProperty("price", out var price)) Assert.Equal(Money.TwoDecimals(delta.Quote.Price), price.GetDecimal());
+                if (row.TryGetProperty("volume", out var volume)) Assert.Equal(delta.Quote.Volume, volume.GetInt64());
+            }
         }
-        output.WriteLine($"resume: updates published {published}, received after resume {replayed}, lost 0, duplicated 0");
+        output.WriteLine($"resume: updates published {published} (3 stocks, first to last received), missed while disconnected {missed}, " +
+                         $"replayed {replayed}, received after the resume {afterResume}, lost {lost}, duplicated {duplicated}");
+        Assert.Equal(missed, replayed);
+        Assert.Equal(0, lost);
+        Assert.Equal(0, duplicated);
     }
 
-    private static int Record(JsonElement update, Dictionary<string, (long Epoch, long Seq)> positions, Dictionary<string, List<long>> seen)
+    private static int Record(JsonElement update, Dictionary<string, (long Epoch, long Seq)> positions, Dictionary<string, List<JsonElement>> seen)
     {
         var n = 0;
         foreach (var row in update.GetProperty("data").EnumerateArray())
@@ -189,7 +332,7 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
             var seq = row.GetProperty("seq").GetInt64();
             Assert.Equal(positions[code].Seq + 1, seq);
             positions[code] = (row.GetProperty("epoch").GetInt64(), seq);
-            seen[code].Add(seq);
+            seen[code].Add(row);
             n++;
         }
         return n;

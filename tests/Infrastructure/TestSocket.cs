@@ -65,14 +65,14 @@ public sealed class TestSocket : IAsyncDisposable
     public Task SendBinary(byte[] bytes) =>
         _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None);
 
-    /// <summary>The next message of the given type (others are skipped), or throws on timeout or close.</summary>
-    public async Task<JsonElement> Next(string type, TimeSpan? timeout = null)
+    /// <summary>The next message of the given type (others are skipped; null: any type), or throws on timeout or close.</summary>
+    public async Task<JsonElement> Next(string? type, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         while (true)
         {
             var m = await _messages.Reader.ReadAsync(cts.Token);
-            if (m.GetProperty("type").GetString() == type) return m;
+            if (type is null || m.GetProperty("type").GetString() == type) return m;
         }
     }
 

@@ -78,4 +78,19 @@ public sealed class RequestParserTests
         var p = Parse("{\"type\":\"subscribe\",\"id\":\"abc\"}");
         Assert.Equal("abc", p.Id);
     }
+
+    [Fact]
+    public void At_most_1000_codes_or_positions_per_message()
+    {
+        static string Codes(int n) => string.Join(',', Enumerable.Range(0, n).Select(i => $"\"{600000 + i}.SH\""));
+        static string Positions(int n) => string.Join(',', Enumerable.Range(0, n).Select(i => $"\"{600000 + i}.SH\":{{\"epoch\":1,\"seq\":1}}"));
+
+        Assert.False(Parse($"{{\"type\":\"subscribe\",\"codes\":[{Codes(1000)}]}}").IsError);
+        var codes = Parse($"{{\"type\":\"subscribe\",\"codes\":[{Codes(1001)}]}}");
+        Assert.Equal((ErrorCodes.InvalidMessage, "at most 1000 codes per message"), (codes.ErrorCode, codes.ErrorMessage));
+
+        Assert.False(Parse($"{{\"type\":\"resume\",\"positions\":{{{Positions(1000)}}}}}").IsError);
+        var positions = Parse($"{{\"type\":\"resume\",\"positions\":{{{Positions(1001)}}}}}");
+        Assert.Equal((ErrorCodes.InvalidMessage, "at most 1000 positions per message"), (positions.ErrorCode, positions.ErrorMessage));
+    }
 }
