@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "hist.h"
-#include "procstat.h"
+#include "common.h"
 #include "wsproto.h"
 
 #include <zlib.h>
@@ -108,26 +108,6 @@ static struct {
     uint64_t connect_errors, upgrade_errors, closed, protocol_errors, pings_answered;
     int open, inflight, started, stalled_open;
 } st;
-
-static void logf_(const char *fmt, ...) {
-    if (!opt.verbose) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "[loadclient] ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "loadclient: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
-}
 
 static uint32_t rnd32(void) {
     rng_state ^= rng_state << 13;
@@ -580,6 +560,7 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+    client_name = "loadclient";
     static struct option lo[] = {
         {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"path", 1, 0, 'P'}, {"conns", 1, 0, 'n'},
         {"src-ips", 1, 0, 's'}, {"concurrency", 1, 0, 'c'}, {"connect-timeout", 1, 0, 'T'},
@@ -614,7 +595,7 @@ int main(int argc, char **argv) {
         case 'c' + 256: opt.client_core = atoi(optarg); break;
         case 'D': opt.dump = atoi(optarg); break;
         case 'z': opt.deflate = 1; break;
-        case 'v': opt.verbose = 1; break;
+        case 'v': opt.verbose = client_verbose = 1; break;
         default: usage();
         }
     }

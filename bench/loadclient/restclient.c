@@ -14,7 +14,7 @@
 #define _GNU_SOURCE
 #include "hist.h"
 #include "httpresp.h"
-#include "procstat.h"
+#include "common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,26 +85,6 @@ static long scheduled, dispatched, done, waited_for_conn, reconnects, errors_con
 static uint64_t body_bytes, gzip_responses;
 static hist_t hist, lag_hist;
 static int64_t start_ns, period_ns;
-
-static void logf_(const char *fmt, ...) {
-    if (!opt.verbose) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "[restclient] ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "restclient: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
-}
 
 static int64_t mono_ns(void) {
     struct timespec t;
@@ -329,6 +309,7 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
+    client_name = "restclient";
     static struct option lo[] = {
         {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"path", 1, 0, 'P'}, {"conns", 1, 0, 'n'},
         {"rate", 1, 0, 'r'}, {"duration", 1, 0, 'd'}, {"requests", 1, 0, 'N'}, {"warmup", 1, 0, 'w'},
@@ -353,7 +334,7 @@ int main(int argc, char **argv) {
         case 'S': opt.server_pid = atoi(optarg); break;
         case 'C': opt.server_core = atoi(optarg); break;
         case 'c': opt.client_core = atoi(optarg); break;
-        case 'v': opt.verbose = 1; break;
+        case 'v': opt.verbose = client_verbose = 1; break;
         default: usage();
         }
     }

@@ -29,6 +29,18 @@ public sealed class IngestSpreadTests(GridCluster grid) : IClassFixture<GridClus
             ValueTask.FromResult<IReadOnlyList<DailyBar>>([]);
     }
 
+    /// <summary>count quotes of stocks {prefix}00.SH, {prefix}01.SH, ..., each 0.01 above the one before.</summary>
+    private static List<Quote> Quotes(string prefix, decimal preClose, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new Quote
+        {
+            TsCode = $"{prefix}{i:00}.SH",
+            Name = "测试股份",
+            Price = preClose + 0.01m + i / 100m,
+            PreClose = preClose,
+            Volume = 1_000,
+            Time = GridCluster.TenAm,
+        })];
+
     private QuoteIngestService Ingest(IQuoteFeed feed, IngestOptions options)
     {
         var silo = grid.Cluster.Silos[0].ServiceProvider;
@@ -42,15 +54,7 @@ public sealed class IngestSpreadTests(GridCluster grid) : IClassFixture<GridClus
     [Fact]
     public async Task A_spread_poll_applies_every_quote_once_in_batches_over_its_share_of_the_interval()
     {
-        var quotes = Enumerable.Range(0, 20).Select(i => new Quote
-        {
-            TsCode = $"6011{i:00}.SH",
-            Name = "测试股份",
-            Price = 10.01m + i / 100m,
-            PreClose = 10.00m,
-            Volume = 1_000,
-            Time = GridCluster.TenAm,
-        }).ToList();
+        var quotes = Quotes("6011", 10.00m, 20);
         // 4 batches of 5 at 0, 125, 250 and 375 ms (half of the 1 s interval).
         var ingest = Ingest(new FixedFeed(quotes), new IngestOptions { Spread = 0.5, BatchSize = 5 });
 
@@ -73,15 +77,7 @@ public sealed class IngestSpreadTests(GridCluster grid) : IClassFixture<GridClus
     {
         // 23 quotes in batches of 5 (the last one short); the same stock twice in one poll, in
         // different batches: the later snapshot wins, as it would in one burst.
-        var quotes = Enumerable.Range(0, 22).Select(i => new Quote
-        {
-            TsCode = $"6012{i:00}.SH",
-            Name = "测试股份",
-            Price = 20.01m + i / 100m,
-            PreClose = 20.00m,
-            Volume = 1_000,
-            Time = GridCluster.TenAm,
-        }).ToList();
+        var quotes = Quotes("6012", 20.00m, 22);
         quotes.Add(quotes[0] with { Price = 20.50m, Volume = 2_000, Time = GridCluster.TenAm.AddSeconds(3) });
         var ingest = Ingest(new FixedFeed(quotes), new IngestOptions { BatchSize = 5 });
 

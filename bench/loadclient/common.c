@@ -1,6 +1,7 @@
-/* CPU time and memory from /proc and getrusage, shared by the load clients. */
-#include "procstat.h"
+/* What the load clients share: CPU time and memory from /proc and getrusage, messages, JSON strings. */
+#include "common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,3 +75,26 @@ void json_str(FILE *o, const char *s) {
     fputc('"', o);
 }
 
+
+const char *client_name = "client";
+int client_verbose;
+
+void logf_(const char *fmt, ...) {
+    if (!client_verbose) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[%s] ", client_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", client_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
