@@ -6,6 +6,7 @@ using OrleansPrices.Gateway.Connections;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Gateway.Protocol;
 using OrleansPrices.Tests.Infrastructure;
+using OrleansPrices.Tests.Protocol;
 using Xunit;
 
 namespace OrleansPrices.Tests.EndToEnd;
@@ -113,6 +114,70 @@ public sealed class SlowClientTests
         Assert.Single(registry.Connections);
         await reader.SendText("{\"type\":\"ping\"}");
         await reader.Next("pong");
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_falls_behind_gets_the_latest_values_conflated_and_is_not_disconnected()
+    {
+        // The slow-consumer timeout out of the way: this is the conflation that comes before any disconnect.
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>(FastStall) { ["Gateway:SlowConsumerTimeout"] = "00:01:00" }, SmallSendBuffers);
+        var registry = host.Get<ConnectionRegistry>();
+        using var ws = await RawWebSocket.ConnectAsync(host.Http, receiveBuffer: 4096);
+        await ws.Send(WebSocketTestFrames.Client(WebSocketOpcode.Text, "{\"type\":\"subscribe\",\"list\":\"buy\"}"u8));
+
+        // Per stock, never a value older than one already read, never one twice; jumps counted.
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var (jumps, rows, updates, lists) = (0, 0, 0, 0);
+        async Task Read()
+        {
+            var frame = await ws.NextFrame(TimeSpan.FromSeconds(10));
+            Assert.NotNull(frame);
+            Assert.Equal(WebSocketOpcode.Text, frame.Value.Opcode);
+            using var message = System.Text.Json.JsonDocument.Parse(frame.Value.Payload);
+            var type = message.RootElement.GetProperty("type").GetString();
+            if (type == "signal_update") lists++;
+            if (type is not ("snapshot" or "update")) return;
+            if (type == "update") updates++;
+            foreach (var row in message.RootElement.GetProperty("data").EnumerateArray())
+            {
+                var code = row.GetProperty("ts_code").GetString()!;
+                var seq = row.GetProperty("seq").GetInt64();
+                if (last.TryGetValue(code, out var before))
+                {
+                    Assert.True(seq > before, $"{code}: seq {seq} after {before}");
+                    if (seq > before + 1) jumps++;
+                }
+                last[code] = seq;
+                rows++;
+            }
+        }
+
+        // Reading: the lists, their prices, a few increments.
+        while (lists < 2 || updates < 3) await Read();
+        var jumpsBefore = jumps;
+        var victim = Assert.Single(registry.Connections);
+        var skipped = victim.SkippedFrames;
+
+        // Then nothing, until its queue is full and messages to it are being skipped.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (victim.SkippedFrames == skipped && DateTime.UtcNow < deadline)
+        {
+            Assert.InRange(victim.QueuedFrames, 0, 4);
+            await Task.Delay(50);
+        }
+        Assert.True(victim.SkippedFrames > skipped, "the connection never fell behind");
+        // Behind for a while: about ten ticks, so stocks move several times while it is.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(victim.Lagging);
+        Assert.InRange(victim.QueuedFrames, 0, 4);
+
+        // Reading again: what was queued, then one catch-up with the latest values (seq jumps), then
+        // every delta again.
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline) await Read();
+        Assert.True(jumps > jumpsBefore, $"no conflated row among {rows} rows after the client fell behind");
+        Assert.Contains(registry.Connections, c => c.Id == victim.Id);
+        Assert.False(victim.SlowClosing);
     }
 
     /// <summary>A WebSocket client that completes the upgrade and then never reads again.</summary>

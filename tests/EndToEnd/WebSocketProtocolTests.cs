@@ -13,6 +13,15 @@ public sealed class WebSocketProtocolTests(GatewayFixture fixture) : IClassFixtu
     private GatewayHost Host => fixture.Host;
 
     [Fact]
+    public async Task Connected_announces_the_default_heartbeat_interval_of_30_s()
+    {
+        await using var ws = await TestSocket.ConnectAsync(Host.WebSocket);
+        var connected = await ws.Next("connected");
+        Assert.Equal("WebSocket connected", connected.GetProperty("message").GetString());
+        Assert.Equal(30, connected.GetProperty("heartbeat_interval").GetInt32());
+    }
+
+    [Fact]
     public async Task An_unmasked_client_frame_closes_with_1002()
     {
         using var raw = await RawWebSocket.ConnectAsync(Host.Http);
@@ -115,7 +124,7 @@ public sealed class HeartbeatTests
             ["Gateway:HeartbeatTimeout"] = "00:00:10",
         });
         await using var alive = await TestSocket.ConnectAsync(host.WebSocket); // ClientWebSocket answers pings itself
-        await alive.Next("connected");
+        Assert.Equal(1, (await alive.Next("connected")).GetProperty("heartbeat_interval").GetInt32());
         using var silent = await RawWebSocket.ConnectAsync(host.Http);
 
         // The silent peer is pinged...
