@@ -11,9 +11,14 @@ public sealed class StockGrainOptions
     [Range(11, 1000)]
     public int HistoryDays { get; set; } = 60;
 
+    /// <summary>The default <see cref="StateWriteInterval"/> with memory storage (the embedded silo).</summary>
+    public static readonly TimeSpan MemoryStorageWriteInterval = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// How often a StockGrain writes its state while quotes flow (always on deactivation).
-    /// A crash loses at most this much, and the grain then starts a new epoch.
+    /// A crash loses at most this much, and the grain then starts a new epoch. 5 s with Redis,
+    /// <see cref="MemoryStorageWriteInterval"/> with memory storage (the embedded silo's storage
+    /// dies with the process).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan StateWriteInterval { get; set; } = TimeSpan.FromSeconds(5);
