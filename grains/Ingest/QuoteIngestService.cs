@@ -1,4 +1,5 @@
 using OrleansPrices.Grains.Hosting;
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -29,6 +30,12 @@ public sealed partial class QuoteIngestService(
     ILogger<QuoteIngestService> logger) : BackgroundService
 {
     private readonly IngestOptions _options = options.Value;
+
+    /// <summary>
+    /// The StockGrain references, made once per stock: <c>GetGrain</c> resolves the interface type
+    /// by formatting and parsing its name on every call (about 4 MB a tick at 5,000 stocks).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, IStockGrain> _stocks = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -112,7 +119,8 @@ public sealed partial class QuoteIngestService(
                 {
                     try
                     {
-                        if (await grains.GetGrain<IStockGrain>(quote.TsCode).ApplyQuote(quote) is not null)
+                        var stock = _stocks.GetOrAdd(quote.TsCode, static (code, grains) => grains.GetGrain<IStockGrain>(code), grains);
+                        if (await stock.ApplyQuote(quote) is not null)
                         {
                             Interlocked.Increment(ref published);
                         }

@@ -40,30 +40,33 @@ public static class Indicators
     /// Simple moving average MA(n) of <paramref name="closes"/>[endExclusive − n .. endExclusive − 1],
     /// unrounded; null when fewer than <paramref name="n"/> values end there.
     /// </summary>
-    public static decimal? Ma(IReadOnlyList<decimal> closes, int n, int endExclusive)
+    public static decimal? Ma(ReadOnlySpan<decimal> closes, int n, int endExclusive)
     {
-        ArgumentNullException.ThrowIfNull(closes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
-        if (endExclusive < n || endExclusive > closes.Count) return null;
+        if (endExclusive < n || endExclusive > closes.Length) return null;
 
         decimal sum = 0;
-        for (var i = endExclusive - n; i < endExclusive; i++)
+        foreach (var close in closes[(endExclusive - n)..endExclusive])
         {
-            sum += closes[i];
+            sum += close;
         }
         return sum / n;
     }
 
-    /// <summary>The closes of <paramref name="history"/>, then <paramref name="todayPrice"/> as today's close.</summary>
-    public static decimal[] ClosesWithToday(IReadOnlyList<DailyBar> history, decimal todayPrice)
+    /// <summary>
+    /// Fills <paramref name="closes"/> with the last <c>closes.Length − 1</c> closes of
+    /// <paramref name="history"/>, then <paramref name="todayPrice"/> as today's close.
+    /// </summary>
+    public static void ClosesWithToday(IReadOnlyList<DailyBar> history, decimal todayPrice, Span<decimal> closes)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var closes = new decimal[history.Count + 1];
-        for (var i = 0; i < history.Count; i++)
+        var days = closes.Length - 1;
+        ArgumentOutOfRangeException.ThrowIfNegative(days, nameof(closes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(days, history.Count, nameof(closes));
+        for (var i = 0; i < days; i++)
         {
-            closes[i] = history[i].Close;
+            closes[i] = history[history.Count - days + i].Close;
         }
         closes[^1] = todayPrice;
-        return closes;
     }
 }

@@ -21,6 +21,8 @@ public sealed class MaGoldenCross(int fast = 5, int slow = 10) : IStrategy
 {
     public const string StrategyName = "ma_cross";
 
+    private readonly int _window = Math.Max(fast, slow);
+
     public string Name => StrategyName;
 
     public string Title => "均线金叉";
@@ -35,7 +37,10 @@ public sealed class MaGoldenCross(int fast = 5, int slow = 10) : IStrategy
         var ratio = Indicators.VolumeRatio(today.Volume, input.MinutesTraded, input.History);
         if (today.Suspended || today.Price <= 0) return null;
 
-        var closes = Indicators.ClosesWithToday(input.History, today.Price);
+        // Only the last max(fast, slow) + 1 closes enter the four averages: taken on the stack, not
+        // a copy of the whole history per quote.
+        Span<decimal> closes = stackalloc decimal[Math.Min(input.History.Count, _window) + 1];
+        Indicators.ClosesWithToday(input.History, today.Price, closes);
         var n = closes.Length;
         if (Indicators.Ma(closes, fast, n - 1) is not { } fastBefore
             || Indicators.Ma(closes, slow, n - 1) is not { } slowBefore

@@ -49,10 +49,15 @@ public sealed class IndicatorsTests
     }
 
     [Fact]
-    public void Closes_with_today_appends_the_price()
+    public void Closes_with_today_appends_the_price_to_the_latest_closes()
     {
-        var closes = Indicators.ClosesWithToday(Bars([10m, 11m]), 12.34m);
+        var all = new decimal[3];
+        Indicators.ClosesWithToday(Bars([10m, 11m]), 12.34m, all);
+        var last = new decimal[2];
+        Indicators.ClosesWithToday(Bars([10m, 11m]), 12.34m, last);
 
-        Assert.Equal([10m, 11m, 12.34m], closes);
+        Assert.Equal([10m, 11m, 12.34m], all);
+        Assert.Equal([11m, 12.34m], last); // the most recent closes when the span is shorter than the history
+        Assert.Throws<ArgumentOutOfRangeException>(() => Indicators.ClosesWithToday(Bars([10m]), 12.34m, new decimal[3]));
     }
 }
