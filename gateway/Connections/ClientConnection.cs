@@ -25,7 +25,10 @@ public sealed class ClientConnection : ISubscriberChannel
     private readonly TimeProvider _time;
     private readonly Queue<OutboundFrame> _queue = new(4);
     private readonly MessageCompressor? _compressor;
-    private readonly object _sync = new();
+    // System.Threading.Lock: entered twice per broadcast frame and once per sweep; its fast path is
+    // managed code, where Monitor on a plain object went through the runtime (perf: ~2 % of the
+    // fan-out's CPU at 10,000 clients).
+    private readonly Lock _sync = new();
     private bool _sending;
     private bool _lagging;
     private bool _closing;
@@ -99,9 +102,9 @@ public sealed class ClientConnection : ISubscriberChannel
     /// peer has been silent for <paramref name="interval"/> and was not pinged within it,
     /// <see cref="HeartbeatAction.Dead"/> when silent for <paramref name="timeout"/>.
     /// </summary>
-    public HeartbeatAction CheckHeartbeat(TimeSpan interval, TimeSpan timeout)
+    /// <param name="now">The sweep's timestamp (<see cref="TimeProvider.GetTimestamp"/>), read once for all connections.</param>
+    public HeartbeatAction CheckHeartbeat(TimeSpan interval, TimeSpan timeout, long now)
     {
-        var now = _time.GetTimestamp();
         var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
         if (silent >= timeout) return HeartbeatAction.Dead;
         if (silent < interval) return HeartbeatAction.None;
@@ -289,11 +292,12 @@ public sealed class ClientConnection : ISubscriberChannel
     }
 
     /// <summary>True when a send has been waiting on the socket longer than <paramref name="limit"/>.</summary>
-    public bool IsStalled(TimeSpan limit)
+    /// <param name="now">The sweep's timestamp (<see cref="TimeProvider.GetTimestamp"/>), read once for all connections.</param>
+    public bool IsStalled(TimeSpan limit, long now)
     {
-        long started;
-        lock (_sync) started = _sendStarted;
-        return started != 0 && _time.GetElapsedTime(started) > limit;
+        // Read without the lock: one word, and a stall is judged again on the next sweep anyway.
+        var started = Volatile.Read(ref _sendStarted);
+        return started != 0 && _time.GetElapsedTime(started, now) > limit;
     }
 
     /// <summary>Tears the connection down without a close handshake (stalled peer, shutdown).</summary>
@@ -392,9 +396,9 @@ public sealed class ClientConnection : ISubscriberChannel
                 else
                 {
                     // The socket did not take it all at once: until it does, the sweep may find this send stuck.
-                    lock (_sync) _sendStarted = _time.GetTimestamp();
+                    Volatile.Write(ref _sendStarted, _time.GetTimestamp());
                     await write;
-                    lock (_sync) _sendStarted = 0;
+                    Volatile.Write(ref _sendStarted, 0);
                 }
                 if (next.IsClose)
                 {

@@ -134,22 +134,23 @@ public sealed partial class ConnectionRegistry(
     {
         var o = options.Value;
         var limit = o.SlowConsumerTimeout;
+        var now = time.GetTimestamp();
         foreach (var connection in Current())
         {
-            if (connection.IsStalled(limit))
+            if (connection.IsStalled(limit, now))
             {
                 if (connection.CloseSlow())
                 {
                     LogStalled(logger, connection.Id, limit);
                 }
-                else if (connection.IsStalled(limit + SlowCloseWait + SlowCloseWait))
+                else if (connection.IsStalled(limit + SlowCloseWait + SlowCloseWait, now))
                 {
                     // The receive loop should have aborted it by now; never leave a stuck socket behind.
                     connection.Abort();
                 }
                 continue;
             }
-            switch (connection.CheckHeartbeat(o.HeartbeatInterval, o.HeartbeatTimeout))
+            switch (connection.CheckHeartbeat(o.HeartbeatInterval, o.HeartbeatTimeout, now))
             {
                 case HeartbeatAction.Ping:
                     connection.Send(OutboundFrame.Ping);
