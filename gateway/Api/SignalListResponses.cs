@@ -106,8 +106,10 @@ public sealed class SignalListResponses : IPriceChangeListener
                 versionOf[i] = -1;
             }
         }
-        var rows = new List<SignalRow>();
-        var codes = new HashSet<string>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var list in snapshots) count += list.Entries.Length;
+        var rows = new List<SignalRow>(count);
+        var codes = new HashSet<string>(count, StringComparer.Ordinal);
         foreach (var list in snapshots)
         {
             foreach (var e in list.Entries)
@@ -144,10 +146,20 @@ public sealed class SignalListResponses : IPriceChangeListener
         return false;
     }
 
-    private static byte[] Gzip(byte[] json)
+    /// <summary>
+    /// Compresses into a buffer kept between builds (taken by one build at a time; a build that
+    /// finds it taken uses its own): the body is rebuilt several times a tick, and a stream grown
+    /// from empty each time allocated about twice the compressed size on top of the result.
+    /// </summary>
+    private byte[] Gzip(byte[] json)
     {
-        using var output = new MemoryStream(json.Length / 4);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(json);
-        return output.ToArray();
+        var output = Interlocked.Exchange(ref _gzipScratch, null) ?? new MemoryStream(json.Length / 4);
+        output.SetLength(0);
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(json);
+        var gzipped = output.ToArray();
+        Volatile.Write(ref _gzipScratch, output);
+        return gzipped;
     }
+
+    private MemoryStream? _gzipScratch;
 }

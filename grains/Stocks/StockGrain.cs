@@ -161,7 +161,9 @@ public sealed partial class StockGrain(
 
     private async Task EvaluateSignals(StockState s, Quote quote, MarketStatus status)
     {
-        var info = _info! with { Name = quote.Name };
+        // The name changes rarely (ST marks): the stock's info is copied only then, not per quote.
+        if (!string.Equals(_info!.Name, quote.Name, StringComparison.Ordinal)) _info = _info with { Name = quote.Name };
+        var info = _info;
         foreach (var strategy in strategies.All)
         {
             var active = s.ActiveSignals.Contains(strategy.Name);
