@@ -376,6 +376,29 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
         output.WriteLine($"{positions.Count} listed stocks joined from their REST positions; {rows} rows in 3 s, each the next seq");
     }
 
+    [Fact]
+    public async Task Status_comes_with_the_first_answer_and_again_on_every_change_of_phase()
+    {
+        await using var ws = await TestSocket.ConnectAsync(Host.WebSocket);
+        await ws.Next("connected");
+        await ws.SendText(Subscribe(["600519.SH"]));
+        await ws.Next("subscribed");
+        var first = await ws.Next("status");
+        Assert.Equal("continuous", first.GetProperty("phase").GetString()); // the test market is held open
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("next_open").ValueKind);
+        Assert.False(first.GetProperty("stale").GetBoolean());
+
+        // A phase change, as the pump hands the hub the market clock's status: every subscriber is told.
+        var day = DateOnly.Parse(first.GetProperty("trading_day").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var reopen = new DateTimeOffset(day.ToDateTime(new TimeOnly(13, 0)), TimeSpan.FromHours(8));
+        Host.Get<Gateway.Subscriptions.SubscriptionHub>().RefreshStatus(new OrleansPrices.Market.Time.MarketStatus(OrleansPrices.Market.Time.MarketPhase.LunchBreak, day, reopen, 120, AlwaysOpen: false));
+        var lunch = await ws.Next("status");
+        Assert.Equal("lunch_break", lunch.GetProperty("phase").GetString());
+        Assert.Equal(reopen, DateTimeOffset.Parse(lunch.GetProperty("next_open").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        // And back: the pump's next look at the (held open) clock is a change again.
+        Assert.Equal("continuous", (await ws.Next("status", TimeSpan.FromSeconds(5))).GetProperty("phase").GetString());
+    }
+
     private static int Record(JsonElement update, Dictionary<string, (long Epoch, long Seq)> positions, Dictionary<string, List<JsonElement>> seen)
     {
         var n = 0;
