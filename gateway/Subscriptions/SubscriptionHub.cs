@@ -47,6 +47,9 @@ public sealed partial class SubscriptionHub(
 
         /// <summary>A list message may have been lost to a full queue: resend the lists' snapshots.</summary>
         public bool ListsNeedResync { get; set; }
+
+        /// <summary>Per followed list, the version of the last list message sent; none before its snapshot went out.</summary>
+        public Dictionary<string, long> ListVersions { get; } = new(StringComparer.Ordinal);
     }
 
     private byte[]? _status;
@@ -102,7 +105,11 @@ public sealed partial class SubscriptionHub(
                     break;
                 case RequestKind.Unsubscribe:
                     sub.Subs.Remove(valid);
-                    foreach (var l in listNames) sub.Subs.RemoveList(l);
+                    foreach (var l in listNames)
+                    {
+                        sub.Subs.RemoveList(l);
+                        sub.ListVersions.Remove(l);
+                    }
                     break;
             }
         }
@@ -393,7 +400,13 @@ public sealed partial class SubscriptionHub(
             await streams.SetInterest(InterestOwner(sub.Channel.Id), Followed(sub), CancellationToken.None);
             lock (sub.Gate)
             {
-                Push(sub, SubscriptionMessages.SignalUpdate(strategy, version, snapshot: false, [.. added.Select(e => StocksApi.ToRow(e, book))], removed));
+                // A change goes out only after the list's snapshot: one raised while the subscribe was
+                // being answered is in the snapshot that answer carries (it used to overtake it).
+                if (sub.ListVersions.ContainsKey(strategy))
+                {
+                    sub.ListVersions[strategy] = version;
+                    Push(sub, SubscriptionMessages.SignalUpdate(strategy, version, snapshot: false, [.. added.Select(e => StocksApi.ToRow(e, book))], removed));
+                }
                 SyncFollows(sub);
                 SendSnapshots(sub);
             }
@@ -548,6 +561,7 @@ public sealed partial class SubscriptionHub(
     private void SendListSnapshot(Subscriber sub, string strategy)
     {
         if (!lists.TryGet(strategy, out var list)) return;
+        sub.ListVersions[strategy] = list.Version;
         Push(sub, SubscriptionMessages.SignalUpdate(strategy, list.Version, snapshot: true, [.. list.Entries.Select(e => StocksApi.ToRow(e, book))], []));
     }
 
