@@ -48,8 +48,8 @@ public sealed partial class SubscriptionHub(
         /// <summary>A list message may have been lost to a full queue: resend the lists' snapshots.</summary>
         public bool ListsNeedResync { get; set; }
 
-        /// <summary>Per followed list, the version of the last list message sent; none before its snapshot went out.</summary>
-        public Dictionary<string, long> ListVersions { get; } = new(StringComparer.Ordinal);
+        /// <summary>Per followed list, the version its last snapshot was sent at; none before one went out.</summary>
+        public Dictionary<string, long> ListSnapshotVersions { get; } = new(StringComparer.Ordinal);
     }
 
     private byte[]? _status;
@@ -108,7 +108,7 @@ public sealed partial class SubscriptionHub(
                     foreach (var l in listNames)
                     {
                         sub.Subs.RemoveList(l);
-                        sub.ListVersions.Remove(l);
+                        sub.ListSnapshotVersions.Remove(l);
                     }
                     break;
             }
@@ -400,11 +400,11 @@ public sealed partial class SubscriptionHub(
             await streams.SetInterest(InterestOwner(sub.Channel.Id), Followed(sub), CancellationToken.None);
             lock (sub.Gate)
             {
-                // A change goes out only after the list's snapshot: one raised while the subscribe was
-                // being answered is in the snapshot that answer carries (it used to overtake it).
-                if (sub.ListVersions.ContainsKey(strategy))
+                // A change goes out only after the list's snapshot, and only if the snapshot does not
+                // already hold it: one raised while the subscribe was being answered is in the snapshot
+                // that answer carries (it used to overtake it, or follow it as a duplicate).
+                if (sub.ListSnapshotVersions.TryGetValue(strategy, out var snapshotVersion) && version > snapshotVersion)
                 {
-                    sub.ListVersions[strategy] = version;
                     Push(sub, SubscriptionMessages.SignalUpdate(strategy, version, snapshot: false, [.. added.Select(e => StocksApi.ToRow(e, book))], removed));
                 }
                 SyncFollows(sub);
@@ -561,7 +561,7 @@ public sealed partial class SubscriptionHub(
     private void SendListSnapshot(Subscriber sub, string strategy)
     {
         if (!lists.TryGet(strategy, out var list)) return;
-        sub.ListVersions[strategy] = list.Version;
+        sub.ListSnapshotVersions[strategy] = list.Version;
         Push(sub, SubscriptionMessages.SignalUpdate(strategy, list.Version, snapshot: true, [.. list.Entries.Select(e => StocksApi.ToRow(e, book))], []));
     }
 
