@@ -118,7 +118,7 @@ target_cmd() {
       if [ -f "$FANOUT_DLL" ]; then
         echo "dotnet $FANOUT_DLL --Urls=http://127.0.0.1:$port --Feed:Stocks=50 --Feed:IntervalMs=$interval"
       elif [ -f "$GATEWAY_DLL" ] && grep -q DirectFeed "$GATEWAY_DLL"; then
-        echo "dotnet $GATEWAY_DLL --Urls=http://127.0.0.1:$port"
+        echo "dotnet $GATEWAY_DLL --contentRoot $ROOT/gateway --Urls=http://127.0.0.1:$port"
       else
         echo "binary missing: ${FANOUT_DLL#"$ROOT"/} (build it: bench/run.sh --build-gateway)" >&2
         return 1
@@ -128,7 +128,8 @@ target_cmd() {
         echo "binary missing: ${GATEWAY_DLL#"$ROOT"/} (build it: bench/run.sh --build-gateway, or flock $BUILD_LOCK dotnet build -c Release gateway/gateway.csproj)" >&2
         return 1
       fi
-      echo "dotnet $GATEWAY_DLL --Urls=http://127.0.0.1:$port" ;;
+      # content root: the gateway reads gateway/appsettings.json, as ./run.sh starts it
+      echo "dotnet $GATEWAY_DLL --contentRoot $ROOT/gateway --Urls=http://127.0.0.1:$port" ;;
     *) echo "unknown target $t" >&2; return 1 ;;
   esac
 }
@@ -147,7 +148,7 @@ target_env() {
   local tick quiet cluster
   # the simulator accepts ticks of 100 ms .. 1 min: the idle workload gets one a minute
   tick=$(awk -v ms="$interval" 'BEGIN { s = ms / 1000; if (s > 60) s = 60; printf "%02d:%02d:%06.3f", int(s / 3600), int(s % 3600 / 60), s - 60 * int(s / 60) }')
-  quiet="Logging__LogLevel__Default=Warning Logging__LogLevel__Polly=Warning Logging__LogLevel__Orleans=Warning"
+  quiet="Logging__LogLevel__Default=Warning Logging__LogLevel__Polly=Warning Logging__LogLevel__Orleans=Warning Logging__LogLevel__OrleansPrices=Warning"
   cluster="Cluster__SiloPort=$((port + 2000)) Cluster__GatewayPort=$((port + 4000))"
   case "$t" in
     gateway-grains)
@@ -270,7 +271,7 @@ run_rest() {
   local label target port=$((PORT_BASE + 900)) cmd env_words
   if [ -f "$GATEWAY_DLL" ]; then
     target=gateway-grains
-    cmd="dotnet $GATEWAY_DLL"
+    cmd="dotnet $GATEWAY_DLL --contentRoot $ROOT/gateway"
     cmd="$cmd --Urls=http://127.0.0.1:$port"
     # Level-1 snapshots arrive about every 3 s (../shared/notes/ashare-facts.md): the market ticks at that pace.
     env_words="$(BENCH_FEED_SHAPE=product target_env gateway-grains "$port" 3000) Market__Simulator__UniverseSize=5000"

@@ -282,6 +282,20 @@ public sealed partial class PriceSubscriptions(
         }
     }
 
+    /// <returns>Null when unsubscribed, else the error.</returns>
+    private async Task<string?> TryDropHandle(StreamSubscriptionHandle<PriceDelta> handle)
+    {
+        try
+        {
+            await Bounded(handle.UnsubscribeAsync());
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex.Message;
+        }
+    }
+
     private Task OnDelta(Followed f, PriceDelta delta)
     {
         // Only a delta that advanced the book shows the stream alive: a stream that delivers only
@@ -460,7 +474,11 @@ public sealed partial class PriceSubscriptions(
             followed = [.. _followed.Values];
             _followed.Clear();
         }
-        await Task.WhenAll(followed.Select(f => f.Drop() is { } handle ? DropHandle(handle, f.TsCode) : Task.CompletedTask));
+        // At shutdown the silo may be stopping too (always so when co-hosted): one line for all
+        // the failures, not one per stock.
+        var failed = await Task.WhenAll(followed.Select(f => f.Drop() is { } handle ? TryDropHandle(handle) : Task.FromResult<string?>(null)));
+        var errors = failed.Where(e => e is not null).ToList();
+        if (errors.Count > 0) LogUnsubscribeAtStopFailed(logger, errors.Count, followed.Count, errors[0]!);
         _interestGate.Dispose();
         Dispose();
     }
@@ -470,6 +488,9 @@ public sealed partial class PriceSubscriptions(
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Unsubscribing from the price stream of {TsCode} failed: {Error}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, string tsCode, string error);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "At stop, {Failed} of {Followed} price stream subscriptions could not be removed (the silo may be stopping too); the first error: {Error}")]
+    private static partial void LogUnsubscribeAtStopFailed(ILogger logger, int failed, int followed, string error);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Price watchdog: {Quiet} quiet stocks; since the last report {Repaired} repairs from the grain (deltas went missing) and {Resubscribing} resubscriptions started")]
     private static partial void LogRepairs(ILogger logger, int quiet, long repaired, long resubscribing);
