@@ -1,41 +1,70 @@
+using OrleansPrices.Market.Quotes;
+
 namespace OrleansPrices.Grains;
 
 /// <summary>
 /// The last <see cref="Capacity"/> deltas of one stock, oldest first: what a reconnecting client
 /// may replay. Pure and single-threaded (a StockGrain owns one).
 /// </summary>
+/// <remarks>
+/// Held by value: a ring of structs with the quote's fields copied in, the deltas rebuilt only when
+/// a client resumes. A ring of <see cref="PriceDelta"/> references in a long-lived array had every
+/// stock write a reference to a young object into an old one on every tick, and each young GC had
+/// to find all of those through the card table before it could finish (5,000 stocks: a third of the
+/// cards a GC scanned, see docs/architecture.md). The strings written are the ring's own (the name
+/// is copied only when it changes), so a write here marks no card. The ring grows as deltas come,
+/// up to the capacity.
+/// </remarks>
 public sealed class DeltaHistory(int capacity)
 {
-    private readonly PriceDelta?[] _ring = new PriceDelta?[capacity];
+    private const int InitialSize = 16;
+
+    private readonly int _capacity = capacity >= 1 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "at least 1");
+    private Entry[] _ring = [];
     private int _start;
     private int _count;
+    private string _tsCode = "";
+    private string _name = "";
+    private long _epoch;
 
-    public int Capacity => _ring.Length;
+    public int Capacity => _capacity;
 
     public int Count => _count;
 
     /// <summary>The oldest retained delta's seq, or null when empty.</summary>
-    public long? OldestSeq => _count == 0 ? null : _ring[_start]!.Seq;
+    public long? OldestSeq => _count == 0 ? null : _ring[_start].Seq;
 
     /// <summary>Appends the next delta; a new epoch clears what the old one held.</summary>
     public void Append(PriceDelta delta)
     {
         if (_count > 0)
         {
-            var last = _ring[(_start + _count - 1) % _ring.Length]!;
-            if (last.Epoch != delta.Epoch) Clear();
-            else if (delta.Seq != last.Seq + 1) throw new ArgumentException($"seq {delta.Seq} does not follow {last.Seq}", nameof(delta));
+            var lastSeq = _ring[(_start + _count - 1) % _ring.Length].Seq;
+            if (_epoch != delta.Epoch) Clear();
+            else if (delta.Seq != lastSeq + 1) throw new ArgumentException($"seq {delta.Seq} does not follow {lastSeq}", nameof(delta));
         }
-        if (_count == _ring.Length)
+        if (_count == 0)
         {
-            _ring[_start] = delta;
+            _epoch = delta.Epoch;
+            if (!string.Equals(_tsCode, delta.TsCode, StringComparison.Ordinal)) _tsCode = delta.TsCode;
+        }
+        var q = delta.Quote;
+        if (!string.Equals(_name, q.Name, StringComparison.Ordinal)) _name = q.Name;
+
+        int slot;
+        if (_count == _capacity)
+        {
+            slot = _start;
             _start = (_start + 1) % _ring.Length;
         }
         else
         {
-            _ring[(_start + _count) % _ring.Length] = delta;
+            if (_count == _ring.Length) Grow();
+            slot = (_start + _count) % _ring.Length;
             _count++;
         }
+        _ring[slot] = new Entry(delta.Seq, delta.Changed, delta.PublishedAtMicros, _name,
+            q.Price, q.PreClose, q.Open, q.High, q.Low, q.Volume, q.Amount, q.Bid, q.Ask, q.Suspended, q.Time);
     }
 
     public void Clear()
@@ -56,16 +85,48 @@ public sealed class DeltaHistory(int capacity)
         deltas = [];
         if (epoch != currentEpoch || seq > currentSeq || seq < 0) return false;
         if (seq == currentSeq) return true;
-        if (_count == 0 || OldestSeq > seq + 1) return false;
+        if (_count == 0 || _epoch != currentEpoch || OldestSeq > seq + 1) return false;
 
         var list = new List<PriceDelta>((int)(currentSeq - seq));
         for (var i = 0; i < _count; i++)
         {
-            var d = _ring[(_start + i) % _ring.Length]!;
-            if (d.Seq > seq) list.Add(d);
+            ref readonly var e = ref _ring[(_start + i) % _ring.Length];
+            if (e.Seq > seq) list.Add(ToDelta(e));
         }
         if (list.Count != currentSeq - seq) return false;
         deltas = list;
         return true;
     }
+
+    private PriceDelta ToDelta(in Entry e) => new(_tsCode, _epoch, e.Seq, e.Changed, new Quote
+    {
+        TsCode = _tsCode,
+        Name = e.Name,
+        Price = e.Price,
+        PreClose = e.PreClose,
+        Open = e.Open,
+        High = e.High,
+        Low = e.Low,
+        Volume = e.Volume,
+        Amount = e.Amount,
+        Bid = e.Bid,
+        Ask = e.Ask,
+        Suspended = e.Suspended,
+        Time = e.Time,
+    }, e.PublishedAtMicros);
+
+    /// <summary>Doubles the ring (up to the capacity), oldest first from slot 0.</summary>
+    private void Grow()
+    {
+        var next = new Entry[Math.Min(Math.Max(_ring.Length * 2, InitialSize), _capacity)];
+        for (var i = 0; i < _count; i++) next[i] = _ring[(_start + i) % _ring.Length];
+        _ring = next;
+        _start = 0;
+    }
+
+    /// <summary>One delta with its quote's fields (every field of <see cref="Quote"/> but the code, which the ring holds once).</summary>
+    private readonly record struct Entry(
+        long Seq, QuoteFields Changed, long PublishedAtMicros, string Name,
+        decimal Price, decimal PreClose, decimal Open, decimal High, decimal Low, long Volume, decimal Amount,
+        decimal Bid, decimal Ask, bool Suspended, DateTimeOffset Time);
 }

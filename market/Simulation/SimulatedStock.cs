@@ -41,7 +41,6 @@ internal sealed class SimulatedStock
     private long _auctionVolume;
     private double _logReturn;
     private double _lastMinute;
-    private Quote? _quote;
 
     public SimulatedStock(StockInfo info, int seed, bool suspended, PriceLimitRules rules, SimulatorOptions options)
     {
@@ -237,9 +236,13 @@ internal sealed class SimulatedStock
         return CurrentQuote();
     }
 
-    /// <summary>The current snapshot, built once per change.</summary>
+    /// <summary>
+    /// The current snapshot, a new one per call. Not cached: a quote kept in this long-lived object
+    /// would be a reference from the old generation to a young object for every stock that moved,
+    /// which every young GC must find (card marking), and the poll asks once per change anyway.
+    /// </summary>
     public Quote CurrentQuote() =>
-        _quote ??= new Quote
+        new()
         {
             TsCode = Info.TsCode,
             Name = Info.Name,
@@ -263,7 +266,6 @@ internal sealed class SimulatedStock
     {
         Time = now;
         Changed = true;
-        _quote = null;
     }
 
     private void SetBidAsk(decimal price, bool buyerInitiated)

@@ -68,6 +68,29 @@ public sealed class DeltaHistoryTests
         Assert.Single(replay);
     }
 
+    /// <summary>The history keeps quotes by value: what comes back is the quote that went in, every field of it.</summary>
+    [Fact]
+    public void A_replayed_delta_carries_every_field_of_the_quote()
+    {
+        var quote = new Quote
+        {
+            TsCode = "300750.SZ", Name = "宁德时代", Price = 201.5m, PreClose = 199.98m, Open = 200.1m, High = 203.33m, Low = 198.7m,
+            Volume = 12_345_600, Amount = 2_480_000_123.45m, Bid = 201.49m, Ask = 201.51m, Suspended = true,
+            Time = new DateTimeOffset(2026, 11, 26, 10, 31, 3, TimeSpan.FromHours(8)),
+        };
+        // A field added to Quote and not to the history's entry would come back as its default.
+        var unset = typeof(Quote).GetProperties().Where(p => p.CanWrite)
+            .Where(p => Equals(p.GetValue(quote), p.PropertyType.IsValueType ? Activator.CreateInstance(p.PropertyType) : null))
+            .Select(p => p.Name);
+        Assert.Empty(unset);
+        var sent = new PriceDelta(quote.TsCode, Epoch, 1, QuoteFields.Price | QuoteFields.Volume, quote, 1_795_000_000_123_456);
+        var history = new DeltaHistory(4);
+        history.Append(sent);
+
+        Assert.True(history.TryGetSince(Epoch, 0, Epoch, 1, out var replay));
+        Assert.Equal(sent, Assert.Single(replay));
+    }
+
     [Fact]
     public void A_gap_in_seq_is_refused()
     {
