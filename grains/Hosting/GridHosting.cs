@@ -34,6 +34,18 @@ public sealed class StreamOptions
     /// <summary>Memory-stream queues (each a queue grain).</summary>
     [Range(1, 64)]
     public int Queues { get; set; } = 8;
+
+    /// <summary>
+    /// How long a pulling agent's cache keeps a delivered delta (Orleans' default is 30 minutes,
+    /// and at least 5). Nothing here reads a price stream from the past: subscriptions start at the
+    /// live end, and a client that resumes is replayed from the gateway's recent deltas or the
+    /// StockGrain's history. The cache only has to cover a consumer that is a little behind; a
+    /// 5,000-stock market held for 30 minutes would be about 3 million deltas in memory, the pooled
+    /// buffers growing by about 1.6 MB/s until then. A delta is dropped once it is older than this
+    /// and has been in the cache for half of it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:30:00")]
+    public TimeSpan CacheAge { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static partial class GridHosting
@@ -181,6 +193,11 @@ public static partial class GridHosting
         {
             b.ConfigurePartitioning(streams.Queues);
             b.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = streams.PullPeriod));
+            b.ConfigureCacheEviction(o => o.Configure(e =>
+            {
+                e.DataMaxAgeInCache = streams.CacheAge;
+                e.DataMinTimeInCache = streams.CacheAge / 2;
+            }));
         });
         var stocks = silo.Services.AddOptions<StockGrainOptions>();
         // Memory storage dies with the process: a periodic write protects nothing a crash would not
