@@ -35,6 +35,12 @@ public sealed partial class StockGrain(
     private IAsyncStream<PriceDelta> _stream = null!;
     private DeltaHistory? _history;
     private StockInfo? _info;
+    /// <summary>
+    /// The trading day of the last applied quote while <see cref="StockState.Today"/> lags it: today's
+    /// bar follows from the last quote, and is built only when read (a snapshot, a state write, a day
+    /// roll), not per quote. A new bar per quote was an allocation that survived every young GC.
+    /// </summary>
+    private DateOnly? _todayPending;
     private bool _dirty;
     private long _lastWriteTicks;
 
@@ -74,6 +80,7 @@ public sealed partial class StockGrain(
         try
         {
             state.State.Clean = true;
+            SyncToday(state.State);
             await state.WriteStateAsync(cancellationToken);
             trendCache.Write(_info?.TsCode ?? this.GetPrimaryKeyString(), state.State.History, state.State.Today);
         }
@@ -107,7 +114,7 @@ public sealed partial class StockGrain(
         if (changed == QuoteFields.None) return null;
 
         s.Quote = quote;
-        s.Today = new DailyBar(status.TradingDay, quote.Open, quote.High, quote.Low, quote.Price, quote.PreClose, quote.Volume, quote.Amount);
+        _todayPending = status.TradingDay;
         s.Seq++;
         _dirty = true;
         var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixTime.Micros(time.GetUtcNow()));
@@ -130,6 +137,7 @@ public sealed partial class StockGrain(
     public Task<StockSnapshot> GetSnapshot()
     {
         var s = state.State;
+        SyncToday(s);
         return Task.FromResult(new StockSnapshot(
             this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, s.Today, [.. s.History], [.. s.ActiveSignals]));
     }
@@ -150,13 +158,23 @@ public sealed partial class StockGrain(
 
     private void RollDay(StockState s, DateOnly tradingDay)
     {
-        if (s.Today is { } today && today.TradeDate < tradingDay)
+        if ((_todayPending ?? s.Today?.TradeDate) < tradingDay)
         {
+            SyncToday(s);
+            var today = s.Today!;
             s.History.Add(today);
             if (s.History.Count > _options.HistoryDays) s.History.RemoveRange(0, s.History.Count - _options.HistoryDays);
             s.Today = null;
             _dirty = true;
         }
+    }
+
+    /// <summary>Brings <see cref="StockState.Today"/> up to the last applied quote.</summary>
+    private void SyncToday(StockState s)
+    {
+        if (_todayPending is not { } day || s.Quote is not { } q) return;
+        s.Today = new DailyBar(day, q.Open, q.High, q.Low, q.Price, q.PreClose, q.Volume, q.Amount);
+        _todayPending = null;
     }
 
     private async Task EvaluateSignals(StockState s, Quote quote, MarketStatus status)
@@ -188,6 +206,7 @@ public sealed partial class StockGrain(
         // Whatever happens, wait a full interval before trying again (Redis away must not make
         // every tick wait on storage).
         _lastWriteTicks = time.GetTimestamp();
+        SyncToday(state.State);
         try
         {
             await state.WriteStateAsync();
