@@ -198,15 +198,17 @@ public sealed class ClientConnection : ISubscriberChannel
 
     /// <summary>
     /// Offers a broadcast price frame of the default stream. Never blocks on the socket: with no
-    /// send in flight the frame is written at once, on the caller's thread, without passing through
-    /// the queue; the socket takes it whole in the usual case.
+    /// send in flight the frame is written at once, on the caller's thread and under the lock, with
+    /// one non-blocking send that the socket takes whole in the usual case (no queue, no send loop);
+    /// what it does not take is finished by the send loop, and frames offered meanwhile queue.
     /// </summary>
     public void Offer(OutboundFrame frame)
     {
+        int sent;
         lock (_sync)
         {
             if (_closing || _subscriberCatchUp is not null || frame.Batch <= _lastBatch) return;
-            if (_lagging || _queue.Count >= _maxQueued)
+            if (_lagging || (_sending && _queue.Count >= _maxQueued))
             {
                 _lagging = true;
                 _skipped++;
@@ -219,9 +221,26 @@ public sealed class ClientConnection : ISubscriberChannel
                 _queue.Enqueue(frame);
                 return;
             }
+            // Nothing in flight, so nothing queued: the frame goes out now.
+            var bytes = frame.BytesFor(Deflate);
+            try
+            {
+                sent = _output.TrySend(bytes);
+            }
+            catch (IOException)
+            {
+                // The peer went away; the receive loop sees it too and unregisters.
+                _closing = true;
+                return;
+            }
+            if (sent == bytes.Length)
+            {
+                _metrics.FrameSent();
+                return;
+            }
             _sending = true;
         }
-        _ = SendLoop(frame);
+        _ = SendLoop(frame, Math.Max(sent, 0));
     }
 
     /// <summary>Queues a text reply (connected, pong, error), compressed when the connection negotiated permessage-deflate.</summary>
@@ -309,6 +328,7 @@ public sealed class ClientConnection : ISubscriberChannel
             _closing = true;
             _abortedByServer = true;
             source = _abortSource;
+            _output.Release();
         }
         _abortTransport();
         source?.Cancel();
@@ -321,6 +341,7 @@ public sealed class ClientConnection : ISubscriberChannel
         {
             _closing = true;
             _queue.Clear();
+            _output.Release();
         }
     }
 
@@ -372,14 +393,17 @@ public sealed class ClientConnection : ISubscriberChannel
     }
 
     /// <param name="first">A frame to write before looking at the queue (<see cref="Offer"/>'s), or null.</param>
-    private async Task SendLoop(OutboundFrame? first = null)
+    /// <param name="firstOffset">How much of <paramref name="first"/> is already written.</param>
+    private async Task SendLoop(OutboundFrame? first = null, int firstOffset = 0)
     {
         try
         {
             while (true)
             {
                 var next = first;
+                var offset = firstOffset;
                 first = null;
+                firstOffset = 0;
                 Action? subscriberCatchUp = null;
                 if (next is null && !TryTakeNext(out next, out subscriberCatchUp)) return;
 
@@ -388,7 +412,7 @@ public sealed class ClientConnection : ISubscriberChannel
                     subscriberCatchUp();
                     continue;
                 }
-                var write = _output.WriteAsync(next!.BytesFor(Deflate), _time, CancellationToken.None);
+                var write = _output.WriteAsync(next!.BytesFor(Deflate), offset, _time, CancellationToken.None);
                 if (write.IsCompleted)
                 {
                     write.GetAwaiter().GetResult();
