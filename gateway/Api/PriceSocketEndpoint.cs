@@ -165,22 +165,30 @@ public static partial class PriceSocketEndpoint
         {
             if (connection is not null)
             {
-                registry.Remove(connection);
-                if (connection.Session is { } session)
+                try
                 {
-                    // Releases the connection's stream interest; bounded so a stopping cluster cannot hold the socket task.
-                    try
+                    registry.Remove(connection);
+                    if (connection.Session is { } session)
                     {
-                        await session.Close().WaitAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
-                    }
-                    catch (TimeoutException)
-                    {
+                        // Releases the connection's stream interest; bounded so a stopping cluster cannot hold the socket task.
+                        try
+                        {
+                            await session.Close().WaitAsync(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+                        }
+                        catch (TimeoutException)
+                        {
+                        }
                     }
                 }
-                // After a close handshake Kestrel ends the TCP connection gracefully once the close
-                // frame is out; anything else (peer gone, error) tears it down.
-                if (graceful) connection.MarkEnded();
-                else connection.Abort();
+                finally
+                {
+                    // Whatever happened above: these also release the connection's hold on its
+                    // socket's descriptor, which would otherwise never close. After a close handshake
+                    // Kestrel ends the TCP connection gracefully once the close frame is out; anything
+                    // else (peer gone, error) tears it down.
+                    if (graceful) connection.MarkEnded();
+                    else connection.Abort();
+                }
             }
         }
     }
