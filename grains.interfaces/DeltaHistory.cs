@@ -34,6 +34,9 @@ public sealed class DeltaHistory(int capacity)
     /// <summary>The oldest retained delta's seq, or null when empty.</summary>
     public long? OldestSeq => _count == 0 ? null : _ring[_start].Seq;
 
+    /// <summary>The newest delta's quote (a new object per call), or null when empty.</summary>
+    public Quote? NewestQuote => _count == 0 ? null : ToQuote(_ring[(_start + _count - 1) % _ring.Length]);
+
     /// <summary>Appends the next delta; a new epoch clears what the old one held.</summary>
     public void Append(PriceDelta delta)
     {
@@ -98,7 +101,9 @@ public sealed class DeltaHistory(int capacity)
         return true;
     }
 
-    private PriceDelta ToDelta(in Entry e) => new(_tsCode, _epoch, e.Seq, e.Changed, new Quote
+    private PriceDelta ToDelta(in Entry e) => new(_tsCode, _epoch, e.Seq, e.Changed, ToQuote(e), e.PublishedAtMicros);
+
+    private Quote ToQuote(in Entry e) => new()
     {
         TsCode = _tsCode,
         Name = e.Name,
@@ -113,7 +118,7 @@ public sealed class DeltaHistory(int capacity)
         Ask = e.Ask,
         Suspended = e.Suspended,
         Time = e.Time,
-    }, e.PublishedAtMicros);
+    };
 
     /// <summary>Doubles the ring (up to the capacity), oldest first from slot 0.</summary>
     private void Grow()

@@ -41,6 +41,13 @@ public sealed partial class StockGrain(
     /// roll), not per quote. A new bar per quote was an allocation that survived every young GC.
     /// </summary>
     private DateOnly? _todayPending;
+    /// <summary>
+    /// <see cref="StockState.Quote"/> lags the newest delta of the history, which holds the last
+    /// applied quote by value; the state takes it when read (a snapshot, a head, a state write). A
+    /// long-lived state holding each tick's new quote was a reference from an old object to a young
+    /// one for every stock on every tick, and a young GC has to find each through the card table.
+    /// </summary>
+    private bool _quotePending;
     private bool _dirty;
     private long _lastWriteTicks;
 
@@ -102,7 +109,8 @@ public sealed partial class StockGrain(
 
         // A snapshot not after the last applied one is a repeat (two ingest holders overlapping
         // for a moment, a retried call) or out of order: applying it would publish a tick twice.
-        if (s.Quote is { } last && quote.Time <= last.Time)
+        var last = _quotePending ? _history!.NewestQuote : s.Quote;
+        if (last is not null && quote.Time <= last.Time)
         {
             return null;
         }
@@ -110,16 +118,16 @@ public sealed partial class StockGrain(
         var status = clock.Now();
         RollDay(s, status.TradingDay);
 
-        var changed = QuoteDiff.Compare(s.Quote, quote);
+        var changed = QuoteDiff.Compare(last, quote);
         if (changed == QuoteFields.None) return null;
 
-        s.Quote = quote;
         _todayPending = status.TradingDay;
         s.Seq++;
         _dirty = true;
         var delta = new PriceDelta(quote.TsCode, s.Epoch, s.Seq, changed, quote, UnixTime.Micros(time.GetUtcNow()));
         _history ??= new DeltaHistory(_options.ResumeHistory);
         _history.Append(delta);
+        _quotePending = true;
         await _stream.OnNextAsync(delta);
 
         if ((changed & (QuoteFields.Price | QuoteFields.Volume | QuoteFields.Suspended)) != 0)
@@ -145,6 +153,7 @@ public sealed partial class StockGrain(
     public Task<DeltaReplay> GetSince(long epoch, long seq)
     {
         var s = state.State;
+        SyncQuote(s);
         return Task.FromResult(_history is not null && _history.TryGetSince(epoch, seq, s.Epoch, s.Seq, out var deltas)
             ? new DeltaReplay(true, [.. deltas], s.Epoch, s.Seq, s.Quote)
             : new DeltaReplay(false, [], s.Epoch, s.Seq, s.Quote));
@@ -153,6 +162,7 @@ public sealed partial class StockGrain(
     public Task<StockHead> GetHead()
     {
         var s = state.State;
+        SyncQuote(s);
         return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote));
     }
 
@@ -169,9 +179,18 @@ public sealed partial class StockGrain(
         }
     }
 
-    /// <summary>Brings <see cref="StockState.Today"/> up to the last applied quote.</summary>
+    /// <summary>Brings <see cref="StockState.Quote"/> up to the last applied quote.</summary>
+    private void SyncQuote(StockState s)
+    {
+        if (!_quotePending) return;
+        s.Quote = _history!.NewestQuote;
+        _quotePending = false;
+    }
+
+    /// <summary>Brings <see cref="StockState.Quote"/> and <see cref="StockState.Today"/> up to the last applied quote.</summary>
     private void SyncToday(StockState s)
     {
+        SyncQuote(s);
         if (_todayPending is not { } day || s.Quote is not { } q) return;
         s.Today = new DailyBar(day, q.Open, q.High, q.Low, q.Price, q.PreClose, q.Volume, q.Amount);
         _todayPending = null;
