@@ -79,7 +79,10 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 20_000;
 
-    /// <summary>Deltas arriving within this window go out in one <c>price_update</c>.</summary>
+    /// <summary>
+    /// Deltas arriving within this window go out in one <c>price_update</c>; while they keep coming
+    /// (one within the last half window) the message waits on, up to four windows after the first.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(10);
 

@@ -8,7 +8,7 @@ namespace OrleansPrices.Gateway.Prices;
 
 /// <summary>
 /// Coalesces the deltas that arrive within <see cref="GatewayOptions.CoalesceWindow"/> into one
-/// <c>price_update</c>, encodes it once and offers the same bytes to every connection. Offering
+/// <c>price_update</c> (and while they keep coming, see <see cref="Settle"/>), encodes it once and offers the same bytes to every connection. Offering
 /// never waits on a socket: each connection queues (bounded) and sends on its own. While some
 /// connections negotiated permessage-deflate the frame is also compressed, once, and those
 /// connections get the compressed bytes (the uWebSockets SHARED_COMPRESSOR design).
@@ -29,6 +29,11 @@ public sealed partial class Broadcaster(
     private HashSet<string> _spare = new(StringComparer.Ordinal);
     private bool _pending;
     private long _batch;
+    // When the latest change was marked (TimeProvider timestamp).
+    private long _lastChange;
+
+    /// <summary>A flush waits at most this many coalescing windows after the first change.</summary>
+    internal const int SettleWindows = 4;
 
     /// <summary>Compresses messages for permessage-deflate connections (shared: it keeps no context).</summary>
     public MessageCompressor Compressor { get; } = new(options.Value.DeflateLevel, options.Value.DeflateMinBytes);
@@ -51,6 +56,7 @@ public sealed partial class Broadcaster(
         lock (_gate)
         {
             _dirty.Add(tsCode);
+            _lastChange = time.GetTimestamp();
             wake = !_pending;
             _pending = true;
         }
@@ -63,7 +69,7 @@ public sealed partial class Broadcaster(
         while (!stoppingToken.IsCancellationRequested)
         {
             await _wake.WaitAsync(stoppingToken);
-            if (window > TimeSpan.Zero) await Task.Delay(window, time, stoppingToken);
+            if (window > TimeSpan.Zero) await Settle(window, stoppingToken);
             try
             {
                 Flush();
@@ -72,6 +78,30 @@ public sealed partial class Broadcaster(
             {
                 LogFlushFailed(logger, ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="window"/> after the first change, then on while changes still come (one
+    /// within the last half window), up to <see cref="SettleWindows"/> windows in all. A tick's
+    /// deltas reach the gateway over several stream pulls: cut at a fixed window, the late ones went
+    /// out as a second message, which every client got only after the first one's fan-out.
+    /// </summary>
+    private async Task Settle(TimeSpan window, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        await Task.Delay(window, time, cancellationToken);
+        var quiet = window / 2;
+        var limit = window * SettleWindows;
+        while (true)
+        {
+            long lastChange;
+            lock (_gate) lastChange = _lastChange;
+            var sinceChange = time.GetElapsedTime(lastChange);
+            var left = limit - time.GetElapsedTime(started);
+            if (sinceChange >= quiet || left <= TimeSpan.Zero) return;
+            var wait = quiet - sinceChange;
+            await Task.Delay(wait < left ? wait : left, time, cancellationToken);
         }
     }
 
