@@ -272,14 +272,7 @@ public sealed partial class PriceSubscriptions(
 
     private async Task DropHandle(StreamSubscriptionHandle<PriceDelta> handle, string tsCode)
     {
-        try
-        {
-            await Bounded(handle.UnsubscribeAsync());
-        }
-        catch (Exception ex)
-        {
-            LogUnsubscribeFailed(logger, tsCode, ex.Message);
-        }
+        if (await TryDropHandle(handle) is { } error) LogUnsubscribeFailed(logger, tsCode, error);
     }
 
     /// <returns>Null when unsubscribed, else the error.</returns>
