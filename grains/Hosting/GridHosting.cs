@@ -26,12 +26,17 @@ public sealed class StreamOptions
 
     /// <summary>
     /// How long a memory-stream pulling agent waits after an empty poll. Orleans' default is 100 ms,
-    /// which adds up to that much latency per hop; 10 ms costs little CPU with 8 queues.
+    /// which adds up to that much latency per hop. Each poll walks every stream of its queue, so the
+    /// cost grows with the stocks: with 5,000 and a closed market, 10 ms kept about 10 % of one core
+    /// busy, 100 ms about 3 %.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan PullPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Memory-stream queues (each a queue grain).</summary>
+    /// <summary>
+    /// Memory-stream queues (each a queue grain, pulled by one agent): the most silos that share the
+    /// pulling. Fewer queues read a tick in fewer, larger batches; the embedded gateway runs 2.
+    /// </summary>
     [Range(1, 64)]
     public int Queues { get; set; } = 8;
 
