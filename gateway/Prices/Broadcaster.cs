@@ -83,15 +83,18 @@ public sealed partial class Broadcaster(
 
     /// <summary>
     /// Waits <paramref name="window"/> after the first change, then on while changes still come (one
-    /// within the last half window), up to <see cref="SettleWindows"/> windows in all. A tick's
+    /// within the last whole window), up to <see cref="SettleWindows"/> windows in all. A tick's
     /// deltas reach the gateway over several stream pulls: cut at a fixed window, the late ones went
-    /// out as a second message, which every client got only after the first one's fan-out.
+    /// out as a second message, which every client got only after the first one's fan-out. The quiet
+    /// gap is a whole window, the default pull period: each queue's agent polls once per period, so
+    /// the last part of a tick comes at most about a period after the first. Half a window still
+    /// split about one tick in eight in some runs (agents polling almost a period apart).
     /// </summary>
     private async Task Settle(TimeSpan window, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         await Task.Delay(window, time, cancellationToken);
-        var quiet = window / 2;
+        var quiet = window;
         var limit = window * SettleWindows;
         while (true)
         {

@@ -24,7 +24,7 @@ public sealed class BroadcasterTests
         var (broadcaster, flushes, registry) = Start();
         try
         {
-            // 11 changes 150 ms apart: 1.5 s, past the 1 s window; each within half a window of the last.
+            // 11 changes 150 ms apart: 1.5 s, past the 1 s window; each well within a window of the last.
             var codes = Enumerable.Range(0, 11).Select(i => $"60{i:D4}.SH").ToArray();
             foreach (var code in codes)
             {
@@ -33,6 +33,29 @@ public sealed class BroadcasterTests
             }
             var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(codes.Order(), flush.Codes.Order());
+        }
+        finally
+        {
+            await Stop(broadcaster, registry);
+        }
+    }
+
+    [Fact]
+    public async Task A_change_less_than_a_window_after_the_last_joins_the_flush()
+    {
+        var (broadcaster, flushes, registry) = Start();
+        try
+        {
+            // 0, 0.7 and 1.4 s: each gap is more than half a window (a quiet gap of half a window cut
+            // this in two, the way two stream pulls almost a period apart split a tick) and less than one.
+            string[] codes = ["600000.SH", "600001.SH", "600002.SH"];
+            foreach (var code in codes)
+            {
+                if (code != codes[0]) await Task.Delay(Window * 0.7);
+                broadcaster.MarkDirty(code);
+            }
+            var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(codes, flush.Codes.Order());
         }
         finally
         {
