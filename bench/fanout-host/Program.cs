@@ -9,6 +9,7 @@ using OrleansPrices.Gateway.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddPriceFanOut();
+GatewayHosting.UseInlineSocketCompletions(builder.Configuration);
 builder.Services.AddHostedService<DirectFeed>();
 
 var app = builder.Build();

@@ -41,14 +41,23 @@ public static class GatewayHosting
         {
             builder.UseOrleans(silo => silo.AddPriceSilo(builder.Configuration));
         }
-        if (builder.Configuration.GetValue<bool>($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}"))
-        {
-            // Kestrel's inline scheduling skips the thread pool only if the socket layer completes
-            // inline too; the runtime reads this once, at the process's first socket operation.
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        }
+        UseInlineSocketCompletions(builder.Configuration);
         builder.Services.AddPriceGatewayServices();
         return builder;
+    }
+
+    /// <summary>
+    /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (on unless set false), has the socket
+    /// layer complete operations on its I/O thread: Kestrel's inline scheduling skips the thread pool
+    /// only if the completions come inline too. The runtime reads this once, at the process's first
+    /// socket operation, so call it before the host starts.
+    /// </summary>
+    public static void UseInlineSocketCompletions(IConfiguration configuration)
+    {
+        if (configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: true))
+        {
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
     }
 
     /// <summary>The gateway's own services, whatever hosts the grains.</summary>
