@@ -81,7 +81,7 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Deltas arriving within this window go out in one <c>price_update</c>; while they keep coming
-    /// (one within the last whole window) the message waits on, up to four windows after the first.
+    /// (one within the last 1.5 windows) the message waits on, up to four windows after the first.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(10);

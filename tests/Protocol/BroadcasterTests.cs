@@ -41,21 +41,42 @@ public sealed class BroadcasterTests
     }
 
     [Fact]
-    public async Task A_change_less_than_a_window_after_the_last_joins_the_flush()
+    public async Task A_change_more_than_a_window_after_the_last_still_joins_the_flush()
     {
         var (broadcaster, flushes, registry) = Start();
         try
         {
-            // 0, 0.7 and 1.4 s: each gap is more than half a window (a quiet gap of half a window cut
-            // this in two, the way two stream pulls almost a period apart split a tick) and less than one.
-            string[] codes = ["600000.SH", "600001.SH", "600002.SH"];
-            foreach (var code in codes)
-            {
-                if (code != codes[0]) await Task.Delay(Window * 0.7);
-                broadcaster.MarkDirty(code);
-            }
+            // 0 and 1.2 s: more than a window apart (a quiet gap of one window, the stream's pull
+            // period, cut this in two, the way an agent that polls mid-tick brings the rest a period
+            // later), less than the quiet gap of 1.5 windows.
+            broadcaster.MarkDirty("600000.SH");
+            await Task.Delay(Window * 1.2);
+            broadcaster.MarkDirty("600001.SH");
             var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(codes, flush.Codes.Order());
+            Assert.Equal(["600000.SH", "600001.SH"], flush.Codes.Order());
+        }
+        finally
+        {
+            await Stop(broadcaster, registry);
+        }
+    }
+
+    [Fact]
+    public async Task Time_in_GC_pauses_is_not_quiet_so_a_pause_does_not_cut_a_tick_in_two()
+    {
+        var paused = TimeSpan.Zero;
+        var (broadcaster, flushes, registry) = Start(() => paused);
+        try
+        {
+            // The pause total grows by 1.5 s right after the first change: of the 2 s until the
+            // second, only 0.5 s count as quiet, so both go out together. Counted as quiet, the
+            // 1.5-window gap had passed at 1.5 s and the first went out alone.
+            broadcaster.MarkDirty("600000.SH");
+            paused = TimeSpan.FromSeconds(1.5);
+            await Task.Delay(Window * 2);
+            broadcaster.MarkDirty("600001.SH");
+            var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["600000.SH", "600001.SH"], flush.Codes.Order());
         }
         finally
         {
@@ -94,13 +115,14 @@ public sealed class BroadcasterTests
         }
     }
 
-    private static (Broadcaster Broadcaster, System.Threading.Channels.Channel<Flush> Flushes, ConnectionRegistry Registry) Start()
+    private static (Broadcaster Broadcaster, System.Threading.Channels.Channel<Flush> Flushes, ConnectionRegistry Registry) Start(Func<TimeSpan>? gcPauses = null)
     {
         var options = Options.Create(new GatewayOptions { CoalesceWindow = Window });
         var metrics = new GatewayMetrics();
         var lifetime = new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance);
         var registry = new ConnectionRegistry(options, TimeProvider.System, metrics, lifetime, NullLogger<ConnectionRegistry>.Instance);
-        var broadcaster = new Broadcaster(new PriceBook(), new BroadcastScope(), registry, options, TimeProvider.System, metrics, NullLogger<Broadcaster>.Instance);
+        var broadcaster = new Broadcaster(new PriceBook(), new BroadcastScope(), registry, options, TimeProvider.System, metrics, NullLogger<Broadcaster>.Instance,
+            gcPauses ?? (() => TimeSpan.Zero));
         var flushes = System.Threading.Channels.Channel.CreateUnbounded<Flush>();
         broadcaster.AddListener(new Listener(flushes.Writer));
         broadcaster.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
