@@ -91,6 +91,22 @@ public sealed class DeltaHistoryTests
         Assert.Equal(sent, Assert.Single(replay));
     }
 
+    /// <summary>Names are kept by index: a rename (an ST designation) mid-history leaves the earlier deltas their own name.</summary>
+    [Fact]
+    public void A_rename_keeps_each_delta_its_own_name()
+    {
+        var history = new DeltaHistory(40);
+        string[] names = ["浦发银行", "ST浦发", "浦发银行"];
+        for (var seq = 1; seq <= 30; seq++)
+        {
+            var d = Delta(Epoch, seq);
+            history.Append(d with { Quote = d.Quote with { Name = names[(seq - 1) / 10] } });
+        }
+        Assert.True(history.TryGetSince(Epoch, 0, Epoch, 30, out var replay));
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => names[i / 10]), replay.Select(d => d.Quote.Name));
+        Assert.Equal("浦发银行", history.NewestQuote?.Name);
+    }
+
     [Fact]
     public void A_gap_in_seq_is_refused()
     {
