@@ -47,14 +47,14 @@ public static class GatewayHosting
     }
 
     /// <summary>
-    /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (on unless set false), has the socket
+    /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (off unless set), has the socket
     /// layer complete operations on its I/O thread: Kestrel's inline scheduling skips the thread pool
     /// only if the completions come inline too. The runtime reads this once, at the process's first
     /// socket operation, so call it before the host starts.
     /// </summary>
     public static void UseInlineSocketCompletions(IConfiguration configuration)
     {
-        if (configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: true))
+        if (configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: false))
         {
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
