@@ -40,40 +40,32 @@ public sealed class BroadcasterTests
         }
     }
 
+    // 0 and 1.2 s: more than a window apart (a quiet gap of one window, the stream's pull period, cut
+    // this in two, the way an agent that polls mid-tick brings the rest a period later), less than
+    // the quiet gap of 1.5 windows.
     [Fact]
-    public async Task A_change_more_than_a_window_after_the_last_still_joins_the_flush()
-    {
-        var (broadcaster, flushes, registry) = Start();
-        try
-        {
-            // 0 and 1.2 s: more than a window apart (a quiet gap of one window, the stream's pull
-            // period, cut this in two, the way an agent that polls mid-tick brings the rest a period
-            // later), less than the quiet gap of 1.5 windows.
-            broadcaster.MarkDirty("600000.SH");
-            await Task.Delay(Window * 1.2);
-            broadcaster.MarkDirty("600001.SH");
-            var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(["600000.SH", "600001.SH"], flush.Codes.Order());
-        }
-        finally
-        {
-            await Stop(broadcaster, registry);
-        }
-    }
+    public Task A_change_more_than_a_window_after_the_last_still_joins_the_flush() =>
+        TwoChangesGoOutInOneFlush(Window * 1.2);
 
     [Fact]
-    public async Task Time_in_GC_pauses_is_not_quiet_so_a_pause_does_not_cut_a_tick_in_two()
+    public Task Time_in_GC_pauses_is_not_quiet_so_a_pause_does_not_cut_a_tick_in_two()
     {
+        // The pause total grows by 1.5 s right after the first change: of the 2 s until the second,
+        // only 0.5 s count as quiet, so both go out together. Counted as quiet, the 1.5-window gap
+        // had passed at 1.5 s and the first went out alone.
         var paused = TimeSpan.Zero;
-        var (broadcaster, flushes, registry) = Start(() => paused);
+        return TwoChangesGoOutInOneFlush(Window * 2, () => paused, () => paused = TimeSpan.FromSeconds(1.5));
+    }
+
+    /// <summary>Marks two stocks <paramref name="gap"/> apart and expects them in one flush.</summary>
+    private static async Task TwoChangesGoOutInOneFlush(TimeSpan gap, Func<TimeSpan>? gcPauses = null, Action? afterFirst = null)
+    {
+        var (broadcaster, flushes, registry) = Start(gcPauses);
         try
         {
-            // The pause total grows by 1.5 s right after the first change: of the 2 s until the
-            // second, only 0.5 s count as quiet, so both go out together. Counted as quiet, the
-            // 1.5-window gap had passed at 1.5 s and the first went out alone.
             broadcaster.MarkDirty("600000.SH");
-            paused = TimeSpan.FromSeconds(1.5);
-            await Task.Delay(Window * 2);
+            afterFirst?.Invoke();
+            await Task.Delay(gap);
             broadcaster.MarkDirty("600001.SH");
             var flush = await flushes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(["600000.SH", "600001.SH"], flush.Codes.Order());
