@@ -16,8 +16,7 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
     [Fact]
     public async Task Prices_always_carry_decimals_like_the_briefs_floats()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
-        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        var body = await SignalListWithRows();
         var matches = PriceField().Matches(body);
         Assert.NotEmpty(matches);
         Assert.All(matches, m => Assert.Matches("\\.\\d{2}$|null$", m.Value));
@@ -26,8 +25,7 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
     [Fact]
     public async Task Chinese_names_and_reasons_are_sent_as_utf8_not_escaped()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
-        var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        var body = await SignalListWithRows();
         Assert.Contains("\"signal_reason\":\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("\\u", body, StringComparison.Ordinal);
         Assert.Matches("\"name\":\"\\p{IsCJKUnifiedIdeographs}", body);
@@ -125,5 +123,22 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
             previous = next;
         }
         Assert.True(moved, "no listed price moved in the body between two answers with the same list versions within 20 s");
+    }
+
+    /// <summary>
+    /// The signal list once it lists a signal: the fixture's gateway is ready when its lists are
+    /// loaded, and the simulated market's first signals may come a moment later (a fresh clone's
+    /// run once read an empty list 8 s in).
+    /// </summary>
+    private async Task<string> SignalListWithRows()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var body = await http.GetStringAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative));
+            if (body.Contains("\"ts_code\"", StringComparison.Ordinal) || DateTime.UtcNow > deadline) return body;
+            await Task.Delay(200);
+        }
     }
 }
