@@ -113,10 +113,10 @@ public sealed class GatewayOptions
     /// <summary>
     /// Run request and socket continuations on the socket I/O thread instead of queueing them to the
     /// thread pool (Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>), so a REST
-    /// request is not queued behind a tick's ingest work. Every handler then must not block. Off by
-    /// default: it takes the ticks out of the REST tail at 200 req/s and costs the WebSocket fan-out
-    /// nothing, but at 1,000 req/s of 220 KB answers some requests stalled for up to 1.1 s, on one
-    /// socket thread serving every connection (docs/architecture.md, REST latency).
+    /// request is not queued behind a tick's ingest work. Every handler then must not block. On by
+    /// default, with at least four socket I/O threads: it takes the ticks out of the REST tail and
+    /// costs the WebSocket fan-out nothing; on one socket thread, at 1,000 req/s of 220 KB answers,
+    /// some requests stalled for up to 1.1 s (docs/architecture.md, REST latency).
     /// </summary>
-    public bool InlineSocketScheduling { get; set; }
+    public bool InlineSocketScheduling { get; set; } = true;
 }

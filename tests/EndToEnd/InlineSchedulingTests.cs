@@ -7,7 +7,7 @@ using Xunit;
 
 namespace OrleansPrices.Tests.EndToEnd;
 
-/// <summary>Gateway:InlineSocketScheduling reaches Kestrel's socket transport (off unless set).</summary>
+/// <summary>Gateway:InlineSocketScheduling reaches Kestrel's socket transport (on unless set false).</summary>
 public sealed class InlineSchedulingTests
 {
     private static bool Inline(string? setting)
@@ -23,8 +23,8 @@ public sealed class InlineSchedulingTests
     }
 
     [Fact]
-    public void Off_by_default() => Assert.False(Inline(null));
+    public void On_by_default() => Assert.True(Inline(null));
 
     [Fact]
-    public void On_when_configured() => Assert.True(Inline("true"));
+    public void Off_when_configured() => Assert.False(Inline("false"));
 }
