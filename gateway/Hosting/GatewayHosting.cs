@@ -53,21 +53,30 @@ public static class GatewayHosting
     /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (on unless set false), has the socket
     /// layer complete operations on its I/O threads: Kestrel's inline scheduling skips the thread pool
     /// only if the completions come inline too. Those threads then do the requests' work, so there
-    /// are at least <see cref="MinInlineSocketThreads"/> of them (unless
-    /// <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c> says otherwise): the runtime gives a process on
-    /// one or two cores one, and with every connection on it, at 1,000 req/s of 220 KB answers some
-    /// requests waited up to 1.1 s. The runtime reads both once, at the process's first socket
-    /// operation, so call this before the host starts.
+    /// are at least <see cref="MinInlineSocketThreads"/> of them, or one per core (unless
+    /// <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c> is set): the runtime gave the gateway pinned to
+    /// one core one, and with every connection on it, at 1,000 req/s of 220 KB answers some requests
+    /// waited up to 1.1 s. The runtime reads both once, at the process's first socket operation, so
+    /// call this before the host starts.
     /// </summary>
     public static void UseInlineSocketCompletions(IConfiguration configuration)
     {
-        if (!configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: true)) return;
-        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT")))
+        foreach (var (name, value) in InlineSocketEnvironment(configuration, Environment.GetEnvironmentVariable, Environment.ProcessorCount))
         {
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT",
-                Math.Max(MinInlineSocketThreads, Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Environment.SetEnvironmentVariable(name, value);
         }
+    }
+
+    /// <summary>The environment variables <see cref="UseInlineSocketCompletions"/> sets.</summary>
+    internal static IReadOnlyList<(string Name, string Value)> InlineSocketEnvironment(IConfiguration configuration, Func<string, string?> environment, int processors)
+    {
+        if (!configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: true)) return [];
+        List<(string, string)> set = [("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")];
+        if (string.IsNullOrEmpty(environment("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT")))
+        {
+            set.Add(("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", Math.Max(MinInlineSocketThreads, processors).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return set;
     }
 
     /// <summary>The gateway's own services, whatever hosts the grains.</summary>
