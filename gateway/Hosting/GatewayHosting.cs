@@ -70,7 +70,9 @@ public static class GatewayHosting
     /// <summary>The environment variables <see cref="UseInlineSocketCompletions"/> sets.</summary>
     internal static IReadOnlyList<(string Name, string Value)> InlineSocketEnvironment(IConfiguration configuration, Func<string, string?> environment, int processors)
     {
-        if (!configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", defaultValue: true)) return [];
+        // Bound as the options are, so the default is GatewayOptions' own.
+        var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        if (!options.InlineSocketScheduling) return [];
         List<(string, string)> set = [("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")];
         if (string.IsNullOrEmpty(environment("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT")))
         {
