@@ -192,15 +192,16 @@ def targets(runs, rest):
         rows.append((f"no head-of-line blocking: others' p99 (median of 1-s p99s) +≤ 20 % with 1 stalled of 1,000 ({t})",
                      f"{num(base)} → {num(stall)} ms, {num(100 * deliv if deliv is not None else None, '{:.0f}')} % delivered",
                      verdict(stall, good)))
-    # Open loop, 200 connections, at the higher rate: gzip (what apps' HTTP stacks ask for) decides, plain is shown.
-    def open_p99(enc):
-        r = next((r for r in rest if r.get("mode") == "open-loop" and "gateway" in r.get("label", "")
-                  and r.get("target_rate") == 1000 and r.get("gzip") == (enc == "gzip")), None)
-        return r["lat_us"]["p99"] / 1000.0 if r and "lat_us" in r else None
-    v, plain = open_p99("gzip"), open_p99("plain")
-    rows.append(("REST signal list p99 < 2 ms at 200 connections (5,000 stocks; open loop, 1,000 req/s, gzip)",
-                 f"{num(v, '{:.2f}')} ms (plain: {num(plain, '{:.2f}')} ms)",
-                 verdict(v, v < 2 if v is not None else None)))
+    # Open loop, 200 connections: every rate and encoding the run measured must hold, not the best
+    # of them (one row under 2 ms while the others are at 3-12 ms is not a p99 under 2 ms).
+    shapes = sorted(((r.get("target_rate"), bool(r.get("gzip")), r["lat_us"]["p99"] / 1000.0)
+                     for r in rest if r.get("mode") == "open-loop" and "gateway" in r.get("label", "")
+                     and "lat_us" in r), key=lambda x: (x[0], not x[1]))
+    worst = max((x[2] for x in shapes), default=None)
+    rows.append(("REST signal list p99 < 2 ms at 200 connections (5,000 stocks; open loop, every rate and encoding)",
+                 "; ".join(f"{rate:,.0f} req/s {'gzip' if gz else 'plain'} {p:.2f}" for rate, gz, p in shapes)
+                 + " ms" if shapes else "not measured",
+                 verdict(worst, worst < 2 if worst is not None else None)))
     out = ["| target | this run | verdict |", "|---|---|---|"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(out)
