@@ -375,9 +375,7 @@ def main():
               f"`DOTNET_GCDynamicAdaptationMode={m.get('DOTNET_GCDynamicAdaptationMode', '?')}`. Release builds. The gateway and "
               "the fan-out host run without dynamic PGO and without tiered compilation (`TieredPGO=false`, "
               "`TieredCompilation=false` in their csproj: the instrumented tier and the rejits after 30 calls fell inside "
-              "the measuring window), and with a young-generation budget of at most 16 MiB (`System.GC.Gen0MaxBudget` "
-              "in their csproj; the default here was about 70 MB, from the 300 MiB L3 the machine reports); the other "
-              ".NET peers keep the runtime default.")
+              "the measuring window); the other .NET peers keep the runtime default.")
     md.append("- Load client (`bench/loadclient`, C, epoll, non-blocking sockets, its own RFC 6455 client): "
               "opens the connections (200 handshakes in flight, source addresses 127.0.0.1–4 above 5,000 "
               "connections), waits the warm-up, then measures a window. Latency is receipt (CLOCK_REALTIME, read "
