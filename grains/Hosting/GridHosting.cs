@@ -155,6 +155,13 @@ public static partial class GridHosting
             o.ConfigurationOptions = GridRedis.Options(cluster.Redis); // validated; the connection itself is the shared one
             o.CreateMultiplexer = async _ => (await redis.GetAsync(), true);
         });
+        // The grain directory in Redis too: one entry per grain, registered atomically, so a silo
+        // joining or leaving does not move directory partitions between silos. With Orleans'
+        // default (a hash ring over the silos) a joining silo took over part of the ring, and
+        // calls routed through it could start a second activation of a grain that was still
+        // running (a StockGrain in a new epoch beside the old one). Its own connection: the
+        // directory closes its multiplexer when the silo stops.
+        silo.UseRedisGrainDirectoryAsDefault(o => o.ConfigurationOptions = GridRedis.Options(cluster.Redis));
         return silo;
     }
 
