@@ -53,6 +53,9 @@ public sealed class SimulatedMarket : IQuoteFeed
     private int _lastMinutesTraded;
     private DateTimeOffset _lastStep = DateTimeOffset.MinValue;
 
+    /// <summary>The minute of the session the last trading step was taken at (0: none yet this session).</summary>
+    private double _sessionMinute;
+
     /// <param name="options">Seed, universe size, tick interval, story shares.</param>
     /// <param name="clock">Trading phases, trading day and minutes traded.</param>
     /// <param name="rules">The day's limit prices per stock.</param>
@@ -97,15 +100,26 @@ public sealed class SimulatedMarket : IQuoteFeed
             if (status.AlwaysOpen && status.MinutesTraded < _lastMinutesTraded)
             {
                 foreach (var stock in _stocks) stock.StartDay(_day, stamp);
+                _sessionMinute = 0;
             }
             _lastMinutesTraded = status.MinutesTraded;
 
             // Trades need time: a second poll at the same instant changes nothing.
+            var previous = _lastStep;
             var advanced = now > _lastStep;
             if (advanced) _lastStep = now;
             if (advanced && status.Phase == MarketPhase.Continuous)
             {
                 var minute = status.MinutesTraded + (stamp.Second + stamp.Millisecond / 1000.0) / 60.0;
+                // Always open: the real clock's minutes stand still through the lunch break (120 from
+                // 11:30 to 13:00), yet the demo trades on. The seconds' fraction wraps every minute
+                // there, so the minute would stop at 120.99 and every price with it until 13:00 (and
+                // after it, until the session's minute passed the stalled one): go on by wall time.
+                if (status.AlwaysOpen && _sessionMinute > 0 && minute <= _sessionMinute)
+                {
+                    minute = _sessionMinute + (now - previous).TotalMinutes;
+                }
+                _sessionMinute = minute;
                 foreach (var stock in _stocks) stock.Step(minute, stamp);
             }
             else if (advanced && status.Phase == MarketPhase.OpeningAuction && TimeOnly.FromTimeSpan(stamp.TimeOfDay) >= OpeningUncross)
@@ -185,6 +199,7 @@ public sealed class SimulatedMarket : IQuoteFeed
             foreach (var stock in _stocks) stock.Initialize(days, status.TradingDay, stamp);
             _day = status.TradingDay;
             _lastMinutesTraded = status.MinutesTraded;
+            _sessionMinute = 0;
             Volatile.Write(ref _initialized, true);
             return;
         }
@@ -194,6 +209,7 @@ public sealed class SimulatedMarket : IQuoteFeed
         foreach (var stock in _stocks) stock.RollOver(completed, status.TradingDay, _options.HistoryDays, stamp);
         _day = status.TradingDay;
         _lastMinutesTraded = status.MinutesTraded;
+        _sessionMinute = 0;
     }
 
     private static HashSet<string> PickSuspended(IReadOnlyList<StockInfo> universe, SimulatorOptions options)

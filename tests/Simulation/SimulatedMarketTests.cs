@@ -321,6 +321,26 @@ public sealed class SimulatedMarketTests
     }
 
     [Fact]
+    public async Task Always_open_mode_keeps_prices_moving_through_the_lunch_break()
+    {
+        // The real clock's minutes stand at 120 from 11:30 to 13:00. The demo trades on: a whole
+        // minute of the break ticked first, so a minute that merely restarted its seconds would find
+        // every stock already past it and move nothing (the browser test that waits for a row's
+        // price to change timed out at lunch).
+        var day = SimulationHarness.TradingDay;
+        var sim = SimulationHarness.Create(size: 150, tick: TimeSpan.FromSeconds(3), start: SimulationHarness.At(day, 11, 40), alwaysOpen: true);
+        await sim.PollAsync();
+        while (sim.Time.GetUtcNow() < SimulationHarness.At(day, 11, 42)) await sim.TickAsync();
+
+        var before = sim.Market.Snapshot().ToDictionary(q => q.TsCode, q => q.Price, StringComparer.Ordinal);
+        while (sim.Time.GetUtcNow() < SimulationHarness.At(day, 11, 43)) await sim.TickAsync();
+        var quotes = sim.Market.Snapshot();
+        var listed = quotes.Count(q => !q.Suspended);
+        var moved = quotes.Count(q => q.Price != before[q.TsCode]);
+        Assert.True(moved > listed / 3, $"{moved} of {listed} listed stocks moved in the minute 11:42-11:43 (always open)");
+    }
+
+    [Fact]
     public async Task Concurrent_history_readers_and_one_poller_agree()
     {
         var sim = SimulationHarness.Create(size: 300, start: SimulationHarness.At(SimulationHarness.TradingDay, 10, 0));
