@@ -53,7 +53,7 @@ public sealed class SimulatedMarket : IQuoteFeed
     private int _lastMinutesTraded;
     private DateTimeOffset _lastStep = DateTimeOffset.MinValue;
 
-    /// <summary>The minute of the session the last trading step was taken at (0: none yet this session).</summary>
+    /// <summary>The latest minute of the session a trading step was taken at (0: none yet this session).</summary>
     private double _sessionMinute;
 
     /// <param name="options">Seed, universe size, tick interval, story shares.</param>
@@ -105,7 +105,6 @@ public sealed class SimulatedMarket : IQuoteFeed
             _lastMinutesTraded = status.MinutesTraded;
 
             // Trades need time: a second poll at the same instant changes nothing.
-            var previous = _lastStep;
             var advanced = now > _lastStep;
             if (advanced) _lastStep = now;
             if (advanced && status.Phase == MarketPhase.Continuous)
@@ -113,14 +112,12 @@ public sealed class SimulatedMarket : IQuoteFeed
                 var minute = status.MinutesTraded + (stamp.Second + stamp.Millisecond / 1000.0) / 60.0;
                 // Always open: the real clock's minutes stand still through the lunch break (120 from
                 // 11:30 to 13:00), yet the demo trades on. The seconds' fraction wraps every minute
-                // there, so the minute would stop at 120.99 and every price with it until 13:00 (and
-                // after it, until the session's minute passed the stalled one): go on by wall time.
-                if (status.AlwaysOpen && _sessionMinute > 0 && minute <= _sessionMinute)
-                {
-                    minute = _sessionMinute + (now - previous).TotalMinutes;
-                }
-                _sessionMinute = minute;
-                foreach (var stock in _stocks) stock.Step(minute, stamp);
+                // there, so the minute stops at 120.99 and every price with it until 13:01. Prices
+                // walk on by wall time then; volume and the story's drift keep to the session's
+                // minutes, so the afternoon's volume ratio is not inflated by the break.
+                var stalled = status.AlwaysOpen && _sessionMinute > 0 && minute <= _sessionMinute;
+                _sessionMinute = Math.Max(_sessionMinute, minute);
+                foreach (var stock in _stocks) stock.Step(minute, stamp, stalled);
             }
             else if (advanced && status.Phase == MarketPhase.OpeningAuction && TimeOnly.FromTimeSpan(stamp.TimeOfDay) >= OpeningUncross)
             {

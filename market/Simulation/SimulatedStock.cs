@@ -188,14 +188,19 @@ internal sealed class SimulatedStock
     /// fractional). The stock trades with its own chance; if it does, the price walks for the minutes
     /// elapsed since its last trade and volume catches up with the day's pace.
     /// </summary>
-    public void Step(double minute, DateTimeOffset now)
+    /// <param name="stalled">
+    /// The session's minute stands still (the lunch break in always-open mode): the price walks for
+    /// the wall-clock minutes since the stock's last change instead, and volume and drift stay where
+    /// the session's minute is.
+    /// </param>
+    public void Step(double minute, DateTimeOffset now, bool stalled = false)
     {
         if (Suspended) return;
         if (!Opened) OpenSession(now);
         if (_random.NextDouble() >= _tradeChance && !_options.TradeEveryPoll) return;
 
         // Drift only until the story's reach minute; noise for all the minutes since the last trade.
-        var elapsed = Math.Max(minute - _lastMinute, 0);
+        var elapsed = stalled ? Math.Max((now - Time).TotalMinutes, 0) : Math.Max(minute - _lastMinute, 0);
         var reachMinute = _story.Reach * 240.0;
         var drifting = Math.Max(Math.Min(minute, reachMinute) - Math.Min(_lastMinute, reachMinute), 0);
         _lastMinute = Math.Max(minute, _lastMinute);
