@@ -28,8 +28,9 @@ namespace OrleansPrices.Market.Simulation;
 /// exchanges). Before the uncross a quote shows price, open, high and low at the previous close and
 /// no volume. When the clock's trading day changes, the finished day becomes a history bar (days the
 /// feed did not see are generated whole) and the new day starts from its close. In the clock's
-/// always-open demo mode, minutes traded cycle 1..240; each time they wrap, the day's session
-/// restarts from the previous close (the trading day, and so the history, stays the same).
+/// always-open demo mode, minutes traded cycle 1..240 outside 9:30–15:00; each time they wrap, the
+/// day's session restarts from the previous close (the trading day, and so the history, stays the
+/// same). Through its lunch break prices walk on by wall time while volume waits for 13:00.
 /// </para>
 /// <para>
 /// A few generated stocks (<see cref="SimulatorOptions.SuspendedFraction"/>) are suspended for the
