@@ -159,9 +159,14 @@ public static partial class GridHosting
         // joining or leaving does not move directory partitions between silos. With Orleans'
         // default (a hash ring over the silos) a joining silo took over part of the ring, and
         // calls routed through it could start a second activation of a grain that was still
-        // running (a StockGrain in a new epoch beside the old one). Its own connection: the
-        // directory closes its multiplexer when the silo stops.
-        silo.UseRedisGrainDirectoryAsDefault(o => o.ConfigurationOptions = GridRedis.Options(cluster.Redis));
+        // running (a StockGrain in a new epoch beside the old one). On the shared connection, as
+        // clustering and storage (shared: the directory does not dispose it), so the silo's
+        // readiness check watches the connection the directory uses.
+        silo.UseRedisGrainDirectoryAsDefault(o =>
+        {
+            o.ConfigurationOptions = GridRedis.Options(cluster.Redis);
+            o.CreateMultiplexer = async _ => (await redis.GetAsync(), true);
+        });
         return silo;
     }
 

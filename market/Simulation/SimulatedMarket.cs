@@ -30,7 +30,8 @@ namespace OrleansPrices.Market.Simulation;
 /// feed did not see are generated whole) and the new day starts from its close. In the clock's
 /// always-open demo mode, minutes traded cycle 1..240 outside 9:30–15:00; each time they wrap, the
 /// day's session restarts from the previous close (the trading day, and so the history, stays the
-/// same). Through its lunch break prices walk on by wall time while volume waits for 13:00.
+/// same). Through its lunch break prices walk on by wall time; volume only grows by a lot per trade
+/// until the session's minutes move again at 13:01.
 /// </para>
 /// <para>
 /// A few generated stocks (<see cref="SimulatorOptions.SuspendedFraction"/>) are suspended for the

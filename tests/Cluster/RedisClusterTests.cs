@@ -72,7 +72,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             Assert.Contains(keys, k => k == $"{cluster["Cluster:ServiceId"]}/members/test");
 
             // A silo leaves cleanly and another joins: its stocks reactivate elsewhere from Redis with
-            // their state, in the same epoch (their seq continues), so clients never take a fresh
+            // their state, in the same epoch (their seq continues), so clients need no fresh
             // snapshot for a planned restart. With Orleans' default grain directory (partitions on a
             // hash ring over the silos) a call routed while a partition moved could start a second
             // activation, which read the state before the hand-over write and began a new epoch.
