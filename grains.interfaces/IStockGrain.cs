@@ -7,7 +7,8 @@ namespace OrleansPrices.Grains;
 /// <summary>
 /// One stock, keyed by ts_code (<c>600000.SH</c>): its latest quote, today's bar and recent daily
 /// bars. Publishes a <see cref="PriceDelta"/> to <see cref="StreamNames.Prices"/> whenever a new
-/// snapshot changes anything, and tells the strategies' SignalListGrains when its signals start or end.
+/// snapshot changes anything while someone follows it (<see cref="Follow"/>), and tells the
+/// strategies' SignalListGrains when its signals start or end.
 /// </summary>
 [Alias("OrleansPrices.IStockGrain")]
 public interface IStockGrain : IGrainWithStringKey
@@ -22,6 +23,16 @@ public interface IStockGrain : IGrainWithStringKey
     /// <summary>The latest quote with its epoch and seq, without the bars: what a gateway's watchdog compares with its book.</summary>
     [ReadOnly, AlwaysInterleave, Alias("GetHead")]
     Task<StockHead> GetHead();
+
+    /// <summary>
+    /// A follower (a gateway that subscribed to the stock's stream) asks for its deltas for
+    /// <paramref name="lease"/> more (at most <c>Grid:Stocks:MaxFollowLease</c>) and gets the head.
+    /// A stock nobody has followed for that long stops publishing (the deltas still count: seq goes
+    /// on, the resume history keeps them); a new activation publishes for the longest lease, so
+    /// followers renewing in time see no gap when a grain moves to another silo.
+    /// </summary>
+    [AlwaysInterleave, Alias("Follow")]
+    Task<StockHead> Follow(TimeSpan lease);
 
     /// <summary>
     /// For a reconnecting client at (<paramref name="epoch"/>, <paramref name="seq"/>): the deltas it

@@ -8,7 +8,7 @@ using OrleansPrices.Grains;
 namespace OrleansPrices.Gateway.Prices;
 
 /// <summary>The price-stream watchdog's timing, bound from <c>Gateway:Subscriptions</c>.</summary>
-public sealed class SubscriptionWatchdogOptions
+public sealed class SubscriptionWatchdogOptions : IValidatableObject
 {
     public const string Section = "Gateway:Subscriptions";
 
@@ -27,17 +27,38 @@ public sealed class SubscriptionWatchdogOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan ResubscribeBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long each follow asks a StockGrain to publish (<see cref="IStockGrain.Follow"/>); the
+    /// gateway renews it every third of that. At most the grains' <c>Grid:Stocks:MaxFollowLease</c>
+    /// (60 s by default): a longer one is cut to it, and the stock then goes quiet between renewals
+    /// until the watchdog's probe follows it again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.300", "01:00:00")]
+    public TimeSpan FollowLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Grain probes in flight at once, and stream subscriptions made at once.</summary>
     [Range(1, 1024)]
     public int MaxConcurrency { get; set; } = 16;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (FollowLease < 3 * CheckInterval)
+        {
+            yield return new ValidationResult(
+                $"FollowLease ({FollowLease}) must be at least three CheckIntervals ({CheckInterval}): leases are renewed a third of the way through, at a watchdog round",
+                [nameof(FollowLease), nameof(CheckInterval)]);
+        }
+    }
 }
 
 /// <summary>
 /// One Orleans stream subscription per stock per gateway process, shared by every client here:
 /// a stock is followed when the first interest in it appears and dropped (stream and book entry)
-/// after the last goes. Each subscription is followed by the grain's head (only events produced
-/// after a subscription exists are guaranteed to it), and the <see cref="PriceBook"/> drops
-/// anything not newer.
+/// after the last goes. Each subscription is followed by <see cref="IStockGrain.Follow"/>, which
+/// asks the grain to publish for <see cref="SubscriptionWatchdogOptions.FollowLease"/> and returns
+/// its head (only events produced after a subscription exists are guaranteed to it), and the
+/// <see cref="PriceBook"/> drops anything not newer. The watchdog renews every lease a third of
+/// the way through; a grain nobody follows publishes nothing.
 /// <para>
 /// A client's stream subscriptions can be lost for good when a silo dies (the pulling agent drops
 /// the consumer, or the subscription record went with the silo), and subscribing fails while the
@@ -97,6 +118,16 @@ public sealed partial class PriceSubscriptions(
 
         /// <summary>When a subscription was last attempted (0: never).</summary>
         public long LastAttempt;
+
+        /// <summary>When the grain last granted a follow lease (0: never).</summary>
+        public long LastFollow;
+
+        private int _renewing;
+
+        /// <summary>Claims the stock for one lease renewal; false when one is in flight.</summary>
+        public bool TryBeginRenew() => Interlocked.CompareExchange(ref _renewing, 1, 0) == 0;
+
+        public void EndRenew() => Volatile.Write(ref _renewing, 0);
 
         public bool Dropped => _dropped;
 
@@ -255,7 +286,7 @@ public sealed partial class PriceSubscriptions(
             if (f.Dropped) return;
             if (byWatchdog) Interlocked.Increment(ref _resubscribed);
 
-            var head = await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).GetHead());
+            var head = await FollowGrain(f);
             if (head.Quote is { } quote && book.TryApply(f.TsCode, quote, head.Epoch, head.Seq, 0)) Applied(f);
             // Current as of now: the stream is judged from here on.
             Volatile.Write(ref f.LastDelivery, time.GetTimestamp());
@@ -268,6 +299,15 @@ public sealed partial class PriceSubscriptions(
         {
             f.EndSubscribe();
         }
+    }
+
+    /// <summary>Asks the stock's grain to publish for another lease; returns its head.</summary>
+    private async Task<StockHead> FollowGrain(Followed f)
+    {
+        var asked = time.GetTimestamp();
+        var head = await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).Follow(_options.FollowLease));
+        Volatile.Write(ref f.LastFollow, asked);
+        return head;
     }
 
     private async Task DropHandle(StreamSubscriptionHandle<PriceDelta> handle, string tsCode)
@@ -380,11 +420,20 @@ public sealed partial class PriceSubscriptions(
     /// </summary>
     internal void CheckOnce(CancellationToken cancellationToken)
     {
-        Followed[] quiet;
-        lock (_followed) quiet = [.. _followed.Values.Where(IsQuiet)];
+        Followed[] quiet, due;
+        var renewAfter = _options.FollowLease / 3;
+        lock (_followed)
+        {
+            quiet = [.. _followed.Values.Where(IsQuiet)];
+            due = [.. _followed.Values.Where(f => !IsQuiet(f) && time.GetElapsedTime(Volatile.Read(ref f.LastFollow)) >= renewAfter)];
+        }
         foreach (var f in quiet)
         {
             if (f.TryBeginProbe()) _ = Probe(f, cancellationToken);
+        }
+        foreach (var f in due)
+        {
+            if (f.TryBeginRenew()) _ = Renew(f, cancellationToken);
         }
         Interlocked.Increment(ref _rounds);
 
@@ -412,7 +461,7 @@ public sealed partial class PriceSubscriptions(
                 var behind = !f.IsLive;
                 try
                 {
-                    behind |= Repair(f, await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).GetHead()));
+                    behind |= Repair(f, await FollowGrain(f));
                 }
                 catch (Exception ex)
                 {
@@ -435,6 +484,38 @@ public sealed partial class PriceSubscriptions(
         finally
         {
             f.EndProbe();
+        }
+    }
+
+    /// <summary>
+    /// Renews a stock's follow lease while its stream delivers (a quiet one is probed instead, and
+    /// the probe follows too). Its head is not compared with the book: a delta in flight would look
+    /// like a gap.
+    /// </summary>
+    private async Task Renew(Followed f, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _probeSlots.WaitAsync(cancellationToken);
+            try
+            {
+                if (!f.Dropped) await FollowGrain(f);
+            }
+            catch (Exception ex)
+            {
+                LogRenewFailed(logger, f.TsCode, ex.Message);
+            }
+            finally
+            {
+                _probeSlots.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            f.EndRenew();
         }
     }
 
@@ -490,6 +571,9 @@ public sealed partial class PriceSubscriptions(
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Debug, Message = "Price watchdog: probing {TsCode} failed: {Error}")]
     private static partial void LogProbeFailed(ILogger logger, string tsCode, string error);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "Price watchdog: renewing the follow lease of {TsCode} failed (the grain stops publishing when it lapses; the watchdog then probes it): {Error}")]
+    private static partial void LogRenewFailed(ILogger logger, string tsCode, string error);
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "Price watchdog round failed: {Error}")]
     private static partial void LogCheckFailed(ILogger logger, string error);

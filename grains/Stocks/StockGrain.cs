@@ -12,7 +12,10 @@ namespace OrleansPrices.Grains.Stocks;
 
 /// <summary>
 /// One stock. Keeps the latest quote, today's bar and recent daily bars; publishes a
-/// <see cref="PriceDelta"/> only when a new snapshot changed something; evaluates every strategy
+/// <see cref="PriceDelta"/> only when a new snapshot changed something and someone follows the
+/// stock (a lease renewed through <see cref="Follow"/>; with a 5,000-stock universe a gateway
+/// follows the few hundred its clients and signal lists name, and publishing the rest cost the
+/// tick a third of its CPU: docs/architecture.md, REST latency); evaluates every strategy
 /// on its own data and calls the strategy's SignalListGrain only when a signal starts or ends.
 /// Placed at random: the one ingest calls every StockGrain from one silo, and the default placement
 /// would keep them all there; random placement spreads the stocks over the silos.
@@ -50,6 +53,8 @@ public sealed partial class StockGrain(
     private bool _quotePending;
     private bool _dirty;
     private long _lastWriteTicks;
+    /// <summary>Deltas are published until this timestamp (<see cref="TimeProvider.GetTimestamp"/>): the latest lease's end.</summary>
+    private long _publishUntil;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +80,8 @@ public sealed partial class StockGrain(
             s.History = [.. bars];
         }
         _lastWriteTicks = time.GetTimestamp();
+        // Followers of the previous activation renew within the longest lease: publish until then.
+        _publishUntil = _lastWriteTicks + ToTimestamp(_options.MaxFollowLease);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -128,7 +135,7 @@ public sealed partial class StockGrain(
         _history ??= new DeltaHistory(_options.ResumeHistory);
         _history.Append(delta);
         _quotePending = true;
-        await _stream.OnNextAsync(delta);
+        if (time.GetTimestamp() < _publishUntil) await _stream.OnNextAsync(delta);
 
         if ((changed & (QuoteFields.Price | QuoteFields.Volume | QuoteFields.Suspended)) != 0)
         {
@@ -165,6 +172,15 @@ public sealed partial class StockGrain(
         SyncQuote(s);
         return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote));
     }
+
+    public Task<StockHead> Follow(TimeSpan lease)
+    {
+        var granted = lease < TimeSpan.Zero ? TimeSpan.Zero : lease > _options.MaxFollowLease ? _options.MaxFollowLease : lease;
+        _publishUntil = Math.Max(_publishUntil, time.GetTimestamp() + ToTimestamp(granted));
+        return GetHead();
+    }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
     private void RollDay(StockState s, DateOnly tradingDay)
     {

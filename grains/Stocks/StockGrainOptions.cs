@@ -23,6 +23,14 @@ public sealed class StockGrainOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan StateWriteInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest a <see cref="OrleansPrices.Grains.IStockGrain.Follow"/> lease runs, and how long a
+    /// new activation publishes before anyone has followed it. Followers must renew within it (the
+    /// gateway renews every third of <c>Gateway:Subscriptions:FollowLease</c>, 30 s by default).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxFollowLease { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Deltas kept in memory for clients that resume after a disconnect (512 ≈ 25 minutes of 3 s ticks).</summary>
     [Range(1, 100_000)]
     public int ResumeHistory { get; set; } = 512;

@@ -8,6 +8,7 @@ using Orleans.Streams;
 using Orleans.TestingHost;
 using OrleansPrices.Grains;
 using OrleansPrices.Grains.Hosting;
+using OrleansPrices.Grains.Stocks;
 using OrleansPrices.Market.Codes;
 using OrleansPrices.Market.Quotes;
 using OrleansPrices.Market.Time;
@@ -19,10 +20,14 @@ namespace OrleansPrices.Tests.Grains;
 /// A two-silo in-process TestingHost cluster with the grid's real silo configuration. The quote
 /// feed is <see cref="HistoryFeed"/> (history only: tests apply quotes themselves) and the market
 /// clock reads a fake time fixed at 10:00 on a trading day (30 minutes of continuous trading).
+/// StockGrains publish for at most <see cref="MaxFollowLease"/> without a follow.
 /// </summary>
 public sealed class GridCluster : IAsyncLifetime
 {
     public static readonly DateTimeOffset TenAm = new(2026, 11, 26, 10, 0, 0, TimeSpan.FromHours(8));
+
+    /// <summary>The grains' longest follow lease here (60 s in the product), so that tests see a lease lapse.</summary>
+    public static readonly TimeSpan MaxFollowLease = TimeSpan.FromSeconds(3);
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -35,6 +40,7 @@ public sealed class GridCluster : IAsyncLifetime
         {
             silo.AddPriceGrid(new ConfigurationBuilder().Build());
             silo.Services.AddSingleton<IQuoteFeed>(new HistoryFeed());
+            silo.Services.Configure<StockGrainOptions>(o => o.MaxFollowLease = MaxFollowLease);
             silo.Services.AddSingleton(sp => new MarketClock(
                 sp.GetRequiredService<TradingCalendar>(),
                 new FakeTimeProvider(TenAm),

@@ -31,6 +31,7 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         const string code = "600000.SH";
         var deltas = await grid.Collect<PriceDelta>(StreamNames.Prices(code));
         var grain = grid.Client.GetGrain<IStockGrain>(code);
+        await grain.Follow(GridCluster.MaxFollowLease);
 
         Assert.Equal(1, await grain.ApplyQuote(Q(code, 10.05m, 100_000)));
         // Same values at a later time: nothing changed, nothing published.
@@ -62,6 +63,7 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         const string code = "600519.SH";
         var deltas = await grid.Collect<PriceDelta>(StreamNames.Prices(code));
         var grain = grid.Client.GetGrain<IStockGrain>(code);
+        await grain.Follow(GridCluster.MaxFollowLease);
         var t = GridCluster.TenAm.AddHours(-1); // before every Q() default time
 
         Assert.Equal(1, await grain.ApplyQuote(Q(code, 10.05m, 100_000, t)));
@@ -77,6 +79,46 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         var got = await deltas.WaitFor(3, TimeSpan.FromSeconds(1));
         Assert.Equal([1L, 2L], got.Select(d => d.Seq));
         Assert.Equal([10.05m, 10.06m], got.Select(d => d.Quote.Price));
+    }
+
+    [Fact]
+    public async Task A_stock_publishes_only_while_followed_and_its_changes_still_count_meanwhile()
+    {
+        const string code = "601318.SH";
+        var deltas = await grid.Collect<PriceDelta>(StreamNames.Prices(code));
+        var grain = grid.Client.GetGrain<IStockGrain>(code);
+
+        // A new activation publishes for the longest lease before anyone follows it (a grain moved
+        // to another silo keeps its followers until they renew).
+        Assert.Equal(1, await grain.ApplyQuote(Q(code, 10.05m, 100_000)));
+        Assert.Single(await deltas.WaitFor(1));
+        await Task.Delay(GridCluster.MaxFollowLease + TimeSpan.FromMilliseconds(300));
+
+        // Nobody followed it since: the change counts, nothing is published.
+        Assert.Equal(2, await grain.ApplyQuote(Q(code, 10.06m, 100_000)));
+
+        // A follow returns the head, and publishing starts again with the next change.
+        var head = await grain.Follow(TimeSpan.FromSeconds(1));
+        Assert.Equal((2L, 10.06m), (head.Seq, head.Quote!.Price));
+        Assert.Equal(3, await grain.ApplyQuote(Q(code, 10.07m, 100_000)));
+        Assert.Equal(2, (await deltas.WaitFor(2)).Count);
+
+        // The lease runs out: quiet again.
+        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        Assert.Equal(4, await grain.ApplyQuote(Q(code, 10.08m, 100_000)));
+
+        // A lease longer than the longest is cut to it.
+        await grain.Follow(TimeSpan.FromHours(1));
+        Assert.Equal(5, await grain.ApplyQuote(Q(code, 10.09m, 100_000)));
+        await Task.Delay(GridCluster.MaxFollowLease + TimeSpan.FromMilliseconds(300));
+        Assert.Equal(6, await grain.ApplyQuote(Q(code, 10.10m, 100_000)));
+
+        var got = await deltas.WaitFor(4, TimeSpan.FromSeconds(1));
+        Assert.Equal([1L, 3L, 5L], got.Select(d => d.Seq));
+        // What was not published is still in the resume history, in order.
+        var replay = await grain.GetSince(got[0].Epoch, 1);
+        Assert.True(replay.Recovered);
+        Assert.Equal([2L, 3L, 4L, 5L, 6L], replay.Deltas.Select(d => d.Seq));
     }
 
     [Fact]
