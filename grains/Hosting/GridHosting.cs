@@ -51,6 +51,16 @@ public sealed class StreamOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:02", "00:30:00")]
     public TimeSpan CacheAge { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A stream with no delta for this long leaves its pulling agent's bookkeeping (Orleans'
+    /// default is 30 minutes); its next delta registers it again, with its subscribers. Every poll
+    /// walks that bookkeeping, and a StockGrain nobody follows stops publishing, so with 5,000
+    /// stocks of which a gateway follows a few hundred, Orleans' default kept every poll walking
+    /// all 5,000 for half an hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan InactivityPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public static partial class GridHosting
@@ -209,7 +219,11 @@ public static partial class GridHosting
         silo.AddMemoryStreams(StreamNames.Provider, b =>
         {
             b.ConfigurePartitioning(streams.Queues);
-            b.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = streams.PullPeriod));
+            b.ConfigurePullingAgent(o => o.Configure(p =>
+            {
+                p.GetQueueMsgsTimerPeriod = streams.PullPeriod;
+                p.StreamInactivityPeriod = streams.InactivityPeriod;
+            }));
             b.ConfigureCacheEviction(o => o.Configure(e =>
             {
                 e.DataMaxAgeInCache = streams.CacheAge;
