@@ -367,8 +367,13 @@ def main():
               "throughput. Client on core 1; `client CPU %` shows it was not the limit. The market ticks every 3 s, "
               "the Level-1 snapshot interval. Until the gateway is built the target is `stand-in-node`, a static "
               "JSON body served by the node-ws peer, which only proves the method. The gateway runs with a "
-              "5,000-stock universe here and is measured warm: 15 s after its `/healthz` answers 200 (3 s in a "
-              "quick run), once its grains are active and its paths compiled. Each open-loop run "
+              "5,000-stock universe here and is measured warm: 20 s after its `/healthz` answers 200 (3 s in a "
+              "quick run), once its grains are active and its paths compiled, and with the grains' follow leases "
+              "at 6 s and the pulling agents' inactivity period at 10 s (`Grid:Stocks:MaxFollowLease`, "
+              "`Gateway:Subscriptions:FollowLease`, `Grid:Streams:InactivityPeriod`; 60 s, 30 s and 1 minute by "
+              "default), so that the stocks nobody follows have stopped publishing and left the agents' "
+              "bookkeeping by then, as they have in a gateway that has run for two minutes; the shorter lease "
+              "renews five times as often. Each open-loop run "
               "leaves a `.timeline` beside its JSON (one line per request: due time, latency), to set the slow "
               "ones against the 3-s ticks.\n")
     md.append(rest_table(rest) + "\n")
