@@ -276,8 +276,8 @@ run_rest() {
     # Level-1 snapshots arrive about every 3 s (../shared/notes/ashare-facts.md): the market ticks at that pace.
     env_words="$(BENCH_FEED_SHAPE=product target_env gateway-grains "$port" 3000) Market__Simulator__UniverseSize=5000"
     # Measured in its steady state: a new StockGrain publishes for the longest follow lease (60 s)
-    # and a pulling agent keeps a stream that stopped for a minute; shorter here, so that after the
-    # settle below only the followed stocks publish, as in a gateway that has run for two minutes.
+    # and a pulling agent keeps a stream that stopped for five minutes; shorter here, so that after the
+    # settle below only the followed stocks publish, as in a gateway that has run for six minutes.
     env_words="$env_words Grid__Stocks__MaxFollowLease=00:00:06 Gateway__Subscriptions__FollowLease=00:00:06 Grid__Streams__InactivityPeriod=00:00:10"
   else
     target=stand-in-node
@@ -308,7 +308,9 @@ run_rest() {
     # and past its start: the first seconds after /healthz still activate the 5,000 grains and
     # compile what the requests and ticks run (at 1 s after /healthz, 255 requests of 200 req/s
     # were slow in the first 2.3 s); a server that runs for days is measured warm.
-    local settle=20
+    # 25 s: the unfollowed stocks stop publishing 6 s after their grains activate (activation goes
+    # on after /healthz) and leave the agents 10 s later, checked every second.
+    local settle=25
     [ "$MODE" = quick ] && settle=3
     log "REST: ${settle} s for the grid to settle"
     sleep "$settle"

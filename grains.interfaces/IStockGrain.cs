@@ -26,7 +26,8 @@ public interface IStockGrain : IGrainWithStringKey
 
     /// <summary>
     /// A follower (a gateway that subscribed to the stock's stream) asks for its deltas for
-    /// <paramref name="lease"/> more (at most <c>Grid:Stocks:MaxFollowLease</c>) and gets the head.
+    /// <paramref name="lease"/> more (at most <c>Grid:Stocks:MaxFollowLease</c>) and gets the head
+    /// with the lease granted.
     /// A stock nobody has followed for that long stops publishing (the deltas still count: seq goes
     /// on, the resume history keeps them); a new activation publishes for the longest lease, so
     /// followers renewing in time see no gap when a grain moves to another silo.
@@ -43,13 +44,17 @@ public interface IStockGrain : IGrainWithStringKey
     Task<DeltaReplay> GetSince(long epoch, long seq);
 }
 
-/// <summary>A StockGrain's latest published state, cheap to ask for.</summary>
+/// <summary>
+/// A StockGrain's latest published state, cheap to ask for; from <see cref="IStockGrain.Follow"/>
+/// also the lease granted (the one asked for, or the grain's longest if that is shorter).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansPrices.StockHead")]
 public sealed record StockHead(
     [property: Id(0)] string TsCode,
     [property: Id(1)] long Epoch,
     [property: Id(2)] long Seq,
-    [property: Id(3)] Quote? Quote);
+    [property: Id(3)] Quote? Quote,
+    [property: Id(4)] TimeSpan? Lease = null);
 
 /// <summary>The state a StockGrain serves: everything needed to start following a stock.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansPrices.StockSnapshot")]

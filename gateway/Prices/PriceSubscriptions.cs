@@ -29,14 +29,13 @@ public sealed class SubscriptionWatchdogOptions : IValidatableObject
 
     /// <summary>
     /// How long each follow asks a StockGrain to publish (<see cref="IStockGrain.Follow"/>); the
-    /// gateway renews it every third of that. At most the grains' <c>Grid:Stocks:MaxFollowLease</c>
-    /// (60 s by default): a longer one is cut to it, and the stock then goes quiet between renewals
-    /// until the watchdog's probe follows it again.
+    /// gateway renews it a third of the way through the lease granted (a grain cuts it to its
+    /// <c>Grid:Stocks:MaxFollowLease</c>, 60 s by default).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.300", "01:00:00")]
     public TimeSpan FollowLease { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Grain probes in flight at once, and stream subscriptions made at once.</summary>
+    /// <summary>Grain probes in flight at once, lease renewals in flight at once (apart from the probes), and stream subscriptions made at once.</summary>
     [Range(1, 1024)]
     public int MaxConcurrency { get; set; } = 16;
 
@@ -65,14 +64,15 @@ public sealed class SubscriptionWatchdogOptions : IValidatableObject
 /// pub-sub store is away. So a watchdog runs every <see cref="SubscriptionWatchdogOptions.CheckInterval"/>:
 /// every followed stock whose stream has advanced the book for <see cref="SubscriptionWatchdogOptions.StaleAfter"/>
 /// no more, or that has no live subscription, is compared with its grain
-/// (<see cref="IStockGrain.GetHead"/>, bounded concurrency). When the grain is ahead of the book
+/// (<see cref="IStockGrain.Follow"/>, which also renews its lease; bounded concurrency). When the grain is ahead of the book
 /// (a higher seq, or another epoch: it was reactivated), the grain's quote goes into the book at
 /// once (the broadcaster pushes it) and the stock is resubscribed (a new subscription first, then
 /// the old one dropped; at most once per <see cref="SubscriptionWatchdogOptions.ResubscribeBackoff"/>).
 /// A stream that stays lost is still repaired on every check, so no price stops silently.
 /// </para>
 /// <para>
-/// The repairs never wait for subscription work: every Orleans call here is bounded by
+/// The repairs never wait for subscription work or lease renewals (renewals have slots of their
+/// own): every Orleans call here is bounded by
 /// <see cref="GatewayOptions.GrainCallTimeout"/>, resubscriptions run in the background (one
 /// at a time per stock), and interest changes do not hold up a watchdog round. (They used to
 /// share one lock, and one resubscription waiting on a dead silo or on Redis stalled every
@@ -93,6 +93,7 @@ public sealed partial class PriceSubscriptions(
     private readonly TimeSpan _callTimeout = gatewayOptions.Value.GrainCallTimeout;
     private readonly SemaphoreSlim _interestGate = new(1, 1);
     private readonly SemaphoreSlim _probeSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+    private readonly SemaphoreSlim _renewSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly Dictionary<string, Followed> _followed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _interests = new(StringComparer.Ordinal);
     private long _resubscribed;
@@ -121,6 +122,9 @@ public sealed partial class PriceSubscriptions(
 
         /// <summary>When the grain last granted a follow lease (0: never).</summary>
         public long LastFollow;
+
+        /// <summary>The lease the grain last granted, in <see cref="TimeSpan.Ticks"/> (0: none yet).</summary>
+        public long LeaseTicks;
 
         private int _renewing;
 
@@ -306,6 +310,7 @@ public sealed partial class PriceSubscriptions(
     {
         var asked = time.GetTimestamp();
         var head = await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).Follow(_options.FollowLease));
+        Volatile.Write(ref f.LeaseTicks, (head.Lease ?? _options.FollowLease).Ticks);
         Volatile.Write(ref f.LastFollow, asked);
         return head;
     }
@@ -421,11 +426,10 @@ public sealed partial class PriceSubscriptions(
     internal void CheckOnce(CancellationToken cancellationToken)
     {
         Followed[] quiet, due;
-        var renewAfter = _options.FollowLease / 3;
         lock (_followed)
         {
             quiet = [.. _followed.Values.Where(IsQuiet)];
-            due = [.. _followed.Values.Where(f => !IsQuiet(f) && time.GetElapsedTime(Volatile.Read(ref f.LastFollow)) >= renewAfter)];
+            due = [.. _followed.Values.Where(f => !IsQuiet(f) && DueForRenewal(f))];
         }
         foreach (var f in quiet)
         {
@@ -488,6 +492,17 @@ public sealed partial class PriceSubscriptions(
     }
 
     /// <summary>
+    /// A third of the lease the grain granted (it may have cut the one asked for) will have passed
+    /// by the next round: renewed in this one.
+    /// </summary>
+    private bool DueForRenewal(Followed f)
+    {
+        var lease = TimeSpan.FromTicks(Volatile.Read(ref f.LeaseTicks));
+        if (lease <= TimeSpan.Zero) return false;
+        return time.GetElapsedTime(Volatile.Read(ref f.LastFollow)) + _options.CheckInterval >= lease / 3;
+    }
+
+    /// <summary>
     /// Renews a stock's follow lease while its stream delivers (a quiet one is probed instead, and
     /// the probe follows too). Its head is not compared with the book: a delta in flight would look
     /// like a gap.
@@ -496,7 +511,7 @@ public sealed partial class PriceSubscriptions(
     {
         try
         {
-            await _probeSlots.WaitAsync(cancellationToken);
+            await _renewSlots.WaitAsync(cancellationToken);
             try
             {
                 if (!f.Dropped) await FollowGrain(f);
@@ -507,7 +522,7 @@ public sealed partial class PriceSubscriptions(
             }
             finally
             {
-                _probeSlots.Release();
+                _renewSlots.Release();
             }
         }
         catch (OperationCanceledException)

@@ -15,7 +15,8 @@ namespace OrleansPrices.Grains.Stocks;
 /// <see cref="PriceDelta"/> only when a new snapshot changed something and someone follows the
 /// stock (a lease renewed through <see cref="Follow"/>; with a 5,000-stock universe a gateway
 /// follows the few hundred its clients and signal lists name, and publishing the rest cost the
-/// tick a third of its CPU: docs/architecture.md, REST latency); evaluates every strategy
+/// tick about a fifth of its CPU and 40 % of its allocation: docs/architecture.md, REST latency);
+/// evaluates every strategy
 /// on its own data and calls the strategy's SignalListGrain only when a signal starts or ends.
 /// Placed at random: the one ingest calls every StockGrain from one silo, and the default placement
 /// would keep them all there; random placement spreads the stocks over the silos.
@@ -177,7 +178,9 @@ public sealed partial class StockGrain(
     {
         var granted = lease < TimeSpan.Zero ? TimeSpan.Zero : lease > _options.MaxFollowLease ? _options.MaxFollowLease : lease;
         _publishUntil = Math.Max(_publishUntil, time.GetTimestamp() + ToTimestamp(granted));
-        return GetHead();
+        var s = state.State;
+        SyncQuote(s);
+        return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, granted));
     }
 
     private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);

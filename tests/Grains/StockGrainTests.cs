@@ -97,18 +97,18 @@ public sealed class StockGrainTests(GridCluster grid) : IClassFixture<GridCluste
         // Nobody followed it since: the change counts, nothing is published.
         Assert.Equal(2, await grain.ApplyQuote(Q(code, 10.06m, 100_000)));
 
-        // A follow returns the head, and publishing starts again with the next change.
-        var head = await grain.Follow(TimeSpan.FromSeconds(1));
-        Assert.Equal((2L, 10.06m), (head.Seq, head.Quote!.Price));
+        // A follow returns the head and the lease granted, and publishing starts again with the next change.
+        var head = await grain.Follow(TimeSpan.FromSeconds(2));
+        Assert.Equal((2L, 10.06m, TimeSpan.FromSeconds(2)), (head.Seq, head.Quote!.Price, head.Lease));
         Assert.Equal(3, await grain.ApplyQuote(Q(code, 10.07m, 100_000)));
         Assert.Equal(2, (await deltas.WaitFor(2)).Count);
 
         // The lease runs out: quiet again.
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        await Task.Delay(TimeSpan.FromMilliseconds(2300));
         Assert.Equal(4, await grain.ApplyQuote(Q(code, 10.08m, 100_000)));
 
         // A lease longer than the longest is cut to it.
-        await grain.Follow(TimeSpan.FromHours(1));
+        Assert.Equal(GridCluster.MaxFollowLease, (await grain.Follow(TimeSpan.FromHours(1))).Lease);
         Assert.Equal(5, await grain.ApplyQuote(Q(code, 10.09m, 100_000)));
         await Task.Delay(GridCluster.MaxFollowLease + TimeSpan.FromMilliseconds(300));
         Assert.Equal(6, await grain.ApplyQuote(Q(code, 10.10m, 100_000)));
