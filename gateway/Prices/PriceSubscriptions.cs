@@ -425,19 +425,23 @@ public sealed partial class PriceSubscriptions(
     /// </summary>
     internal void CheckOnce(CancellationToken cancellationToken)
     {
-        Followed[] quiet, due;
+        var quiet = new List<Followed>();
+        var due = new List<Followed>();
         lock (_followed)
         {
-            quiet = [.. _followed.Values.Where(IsQuiet)];
-            due = [.. _followed.Values.Where(f => !IsQuiet(f) && DueForRenewal(f))];
+            foreach (var f in _followed.Values)
+            {
+                if (IsQuiet(f)) quiet.Add(f);
+                else if (DueForRenewal(f)) due.Add(f);
+            }
         }
         foreach (var f in quiet)
         {
-            if (f.TryBeginProbe()) _ = Probe(f, cancellationToken);
+            if (f.TryBeginProbe()) _ = InSlot(_probeSlots, () => Probe(f), f.EndProbe, cancellationToken);
         }
         foreach (var f in due)
         {
-            if (f.TryBeginRenew()) _ = Renew(f, cancellationToken);
+            if (f.TryBeginRenew()) _ = InSlot(_renewSlots, () => Renew(f), f.EndRenew, cancellationToken);
         }
         Interlocked.Increment(ref _rounds);
 
@@ -445,7 +449,7 @@ public sealed partial class PriceSubscriptions(
         var renewing = Interlocked.Read(ref _renewing);
         if (renewing != _loggedRenewing)
         {
-            LogRepairs(logger, quiet.Length, repaired - _loggedRepaired, renewing - _loggedRenewing);
+            LogRepairs(logger, quiet.Count, repaired - _loggedRepaired, renewing - _loggedRenewing);
             (_loggedRepaired, _loggedRenewing) = (repaired, renewing);
         }
     }
@@ -455,31 +459,37 @@ public sealed partial class PriceSubscriptions(
     /// (when deltas went missing, or there is no subscription) starts a resubscription in the
     /// background, at most once per <see cref="SubscriptionWatchdogOptions.ResubscribeBackoff"/>.
     /// </summary>
-    private async Task Probe(Followed f, CancellationToken cancellationToken)
+    private async Task Probe(Followed f)
+    {
+        var behind = !f.IsLive;
+        try
+        {
+            behind |= Repair(f, await FollowGrain(f));
+        }
+        catch (Exception ex)
+        {
+            LogProbeFailed(logger, f.TsCode, ex.Message);
+        }
+        if (behind && !f.Dropped && time.GetElapsedTime(f.LastAttempt) >= _options.ResubscribeBackoff)
+        {
+            Interlocked.Increment(ref _renewing);
+            _ = Subscribe(f, byWatchdog: true);
+        }
+    }
+
+    /// <summary>Runs one stock's watchdog call in one of <paramref name="slots"/>, then releases the stock's claim (<paramref name="done"/>).</summary>
+    private static async Task InSlot(SemaphoreSlim slots, Func<Task> work, Action done, CancellationToken cancellationToken)
     {
         try
         {
-            await _probeSlots.WaitAsync(cancellationToken);
+            await slots.WaitAsync(cancellationToken);
             try
             {
-                var behind = !f.IsLive;
-                try
-                {
-                    behind |= Repair(f, await FollowGrain(f));
-                }
-                catch (Exception ex)
-                {
-                    LogProbeFailed(logger, f.TsCode, ex.Message);
-                }
-                if (behind && !f.Dropped && time.GetElapsedTime(f.LastAttempt) >= _options.ResubscribeBackoff)
-                {
-                    Interlocked.Increment(ref _renewing);
-                    _ = Subscribe(f, byWatchdog: true);
-                }
+                await work();
             }
             finally
             {
-                _probeSlots.Release();
+                slots.Release();
             }
         }
         catch (OperationCanceledException)
@@ -487,7 +497,7 @@ public sealed partial class PriceSubscriptions(
         }
         finally
         {
-            f.EndProbe();
+            done();
         }
     }
 
@@ -507,30 +517,15 @@ public sealed partial class PriceSubscriptions(
     /// the probe follows too). Its head is not compared with the book: a delta in flight would look
     /// like a gap.
     /// </summary>
-    private async Task Renew(Followed f, CancellationToken cancellationToken)
+    private async Task Renew(Followed f)
     {
         try
         {
-            await _renewSlots.WaitAsync(cancellationToken);
-            try
-            {
-                if (!f.Dropped) await FollowGrain(f);
-            }
-            catch (Exception ex)
-            {
-                LogRenewFailed(logger, f.TsCode, ex.Message);
-            }
-            finally
-            {
-                _renewSlots.Release();
-            }
+            if (!f.Dropped) await FollowGrain(f);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex)
         {
-        }
-        finally
-        {
-            f.EndRenew();
+            LogRenewFailed(logger, f.TsCode, ex.Message);
         }
     }
 

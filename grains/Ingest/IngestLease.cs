@@ -86,7 +86,7 @@ public sealed partial class IngestLease(
             if (grant.IsHeldBy(Holder))
             {
                 // Counted from before the call: this silo's view always ends before the grain's.
-                Interlocked.Exchange(ref _heldUntil, asked + (long)(_options.Duration.TotalSeconds * time.TimestampFrequency));
+                Interlocked.Exchange(ref _heldUntil, asked + time.ToTimestamp(_options.Duration));
                 if (!wasHeld) LogAcquired(logger, Holder, grant.Term);
                 lock (_gate) _acquired.TrySetResult();
             }

@@ -82,7 +82,7 @@ public sealed partial class StockGrain(
         }
         _lastWriteTicks = time.GetTimestamp();
         // Followers of the previous activation renew within the longest lease: publish until then.
-        _publishUntil = _lastWriteTicks + ToTimestamp(_options.MaxFollowLease);
+        _publishUntil = _lastWriteTicks + time.ToTimestamp(_options.MaxFollowLease);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -167,23 +167,21 @@ public sealed partial class StockGrain(
             : new DeltaReplay(false, [], s.Epoch, s.Seq, s.Quote));
     }
 
-    public Task<StockHead> GetHead()
-    {
-        var s = state.State;
-        SyncQuote(s);
-        return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote));
-    }
+    public Task<StockHead> GetHead() => Task.FromResult(Head(lease: null));
 
     public Task<StockHead> Follow(TimeSpan lease)
     {
         var granted = lease < TimeSpan.Zero ? TimeSpan.Zero : lease > _options.MaxFollowLease ? _options.MaxFollowLease : lease;
-        _publishUntil = Math.Max(_publishUntil, time.GetTimestamp() + ToTimestamp(granted));
-        var s = state.State;
-        SyncQuote(s);
-        return Task.FromResult(new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, granted));
+        _publishUntil = Math.Max(_publishUntil, time.GetTimestamp() + time.ToTimestamp(granted));
+        return Task.FromResult(Head(granted));
     }
 
-    private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+    private StockHead Head(TimeSpan? lease)
+    {
+        var s = state.State;
+        SyncQuote(s);
+        return new StockHead(this.GetPrimaryKeyString(), s.Epoch, s.Seq, s.Quote, lease);
+    }
 
     private void RollDay(StockState s, DateOnly tradingDay)
     {
