@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Grains;
 using OrleansPrices.Market.Strategies;
@@ -10,13 +11,17 @@ namespace OrleansPrices.Gateway.Api;
 /// <summary>
 /// The encoded signal-list responses, one per strategy filter (all strategies, or one), each an
 /// immutable body (JSON and its gzip copy, made once) that a request only reads. A body is rebuilt
-/// off the request path: in the background when a broadcast flush changed the price of one of its
-/// stocks (a rebuild in progress takes every change that arrives meanwhile), and on the request
-/// when a list's version moved (a list change is answered at once, never from an older body).
-/// So a request costs a lookup and a write, whatever the ingest is doing, and answers prices at
-/// most one rebuild behind the book (each row carries its epoch and seq).
+/// in the background, off the request path: when a broadcast flush changed the price of one of its
+/// stocks, and when one of its lists changed (a rebuild in progress takes every change that arrives
+/// meanwhile). A request builds only the first body of its filter; one that finds a list newer than
+/// its body (a change whose rebuild is under way) is answered from the body it finds. So a request
+/// costs a lookup and a write whatever the ingest and the lists are doing, and answers at most one
+/// rebuild behind the lists and the book (the body carries the list versions, each row its epoch
+/// and seq). Built on the request, the list changes (one or two a second with 5,000 stocks) each
+/// cost the request that found them, and those that came meanwhile, a build of several
+/// milliseconds.
 /// </summary>
-public sealed class SignalListResponses : IPriceChangeListener
+public sealed partial class SignalListResponses : IPriceChangeListener, IDisposable
 {
     public sealed record Body(byte[] Json, byte[] Gzip);
 
@@ -26,24 +31,48 @@ public sealed class SignalListResponses : IPriceChangeListener
     private readonly SignalLists _lists;
     private readonly StrategyCatalog _strategies;
     private readonly PriceBook _book;
+    private readonly ILogger<SignalListResponses> _logger;
     private readonly Lock _gate = new();
     private Dictionary<string, Cached> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IStrategy?> _stale = new(StringComparer.Ordinal);
     private int _rebuilding;
+    private long _builtOnRequest;
+    private long _builtInBackground;
 
-    public SignalListResponses(SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster)
+    public SignalListResponses(SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, ILogger<SignalListResponses> logger)
     {
         _lists = lists;
         _strategies = strategies;
         _book = book;
+        _logger = logger;
         broadcaster.AddListener(this);
+        lists.ListChanged += OnListChanged;
     }
 
-    /// <summary>The body for one strategy (or all with null), built now only if none is current for the lists' versions.</summary>
+    /// <summary>Bodies built by a request (the first of each filter) and in the background, for tests.</summary>
+    internal (long OnRequest, long InBackground) Builds => (Interlocked.Read(ref _builtOnRequest), Interlocked.Read(ref _builtInBackground));
+
+    /// <summary>The body a request for this filter would read now, without building or queueing anything (for tests).</summary>
+    internal Body? Peek(IStrategy? only) => Volatile.Read(ref _cache).TryGetValue(only?.Name ?? "", out var cached) ? cached.Body : null;
+
+    /// <summary>
+    /// The body for one strategy (or all with null). Only the first request of a filter builds it;
+    /// one that finds a list newer than the body has it rebuilt in the background (normally already
+    /// under way since the change) and is answered from the body it found.
+    /// </summary>
     public Body Get(IStrategy? only)
     {
         var key = only?.Name ?? "";
-        if (Volatile.Read(ref _cache).TryGetValue(key, out var cached) && SameVersions(cached)) return cached.Body;
+        if (Volatile.Read(ref _cache).TryGetValue(key, out var cached))
+        {
+            if (!SameVersions(cached))
+            {
+                _stale[key] = cached.Only;
+                RebuildInBackground();
+            }
+            return cached.Body;
+        }
+        Interlocked.Increment(ref _builtOnRequest);
         return Store(key, Build(only)).Body;
     }
 
@@ -54,6 +83,21 @@ public sealed class SignalListResponses : IPriceChangeListener
         {
             if (tsCodes.Any(cached.Codes.Contains)) _stale[key] = cached.Only;
         }
+        RebuildInBackground();
+    }
+
+    /// <summary>A list changed: the bodies that include it (all strategies, and its own) are rebuilt in the background.</summary>
+    private void OnListChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+    {
+        foreach (var (key, cached) in Volatile.Read(ref _cache))
+        {
+            if (cached.Only is null || string.Equals(cached.Only.Name, strategy, StringComparison.Ordinal)) _stale[key] = cached.Only;
+        }
+        RebuildInBackground();
+    }
+
+    private void RebuildInBackground()
+    {
         if (!_stale.IsEmpty && Interlocked.Exchange(ref _rebuilding, 1) == 0) _ = Task.Run(RebuildStale);
     }
 
@@ -65,12 +109,24 @@ public sealed class SignalListResponses : IPriceChangeListener
             // build puts it back, and it is built again.
             foreach (var key in _stale.Keys)
             {
-                if (_stale.TryRemove(key, out var only)) Store(key, Build(only));
+                if (!_stale.TryRemove(key, out var only)) continue;
+                try
+                {
+                    Store(key, Build(only));
+                    Interlocked.Increment(ref _builtInBackground);
+                }
+                catch (Exception ex)
+                {
+                    // Requests go on with the last body; the next change tries again.
+                    LogRebuildFailed(_logger, key, ex);
+                }
             }
             Volatile.Write(ref _rebuilding, 0);
         }
         while (!_stale.IsEmpty && Interlocked.Exchange(ref _rebuilding, 1) == 0);
     }
+
+    public void Dispose() => _lists.ListChanged -= OnListChanged;
 
     private IEnumerable<IStrategy> Strategies(IStrategy? only) => only is null ? _strategies.All : [only];
 
@@ -162,4 +218,7 @@ public sealed class SignalListResponses : IPriceChangeListener
     }
 
     private MemoryStream? _gzipScratch;
+
+    [LoggerMessage(EventId = 3901, Level = LogLevel.Error, Message = "Rebuilding the signal-list body '{Filter}' failed; requests get the previous one")]
+    private static partial void LogRebuildFailed(ILogger logger, string filter, Exception exception);
 }

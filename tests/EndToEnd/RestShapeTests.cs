@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using OrleansPrices.Gateway.Api;
+using OrleansPrices.Gateway.Prices;
+using OrleansPrices.Grains;
 using OrleansPrices.Tests.Infrastructure;
 using Xunit;
 
@@ -123,6 +127,53 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
             previous = next;
         }
         Assert.True(moved, "no listed price moved in the body between two answers with the same list versions within 20 s");
+    }
+
+    [Fact]
+    public async Task List_changes_are_built_in_the_background_not_by_the_requests_that_find_them()
+    {
+        // Only a filter's first request builds its body. After that a list change has the body
+        // rebuilt in the background: with no request at all, the body takes the new version, and a
+        // request that comes while the rebuild is under way reads the body it finds (built on the
+        // request, each change cost that request, and those that came meanwhile, several ms).
+        await SignalListWithRows();
+        var lists = fixture.Host.Get<SignalLists>();
+        var responses = fixture.Host.Get<SignalListResponses>();
+        var changes = Channel.CreateUnbounded<(string Strategy, long Version)>();
+        void OnChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+        {
+            // Raised after the responses' own handler queued the rebuild: this request finds the list
+            // newer than the body.
+            responses.Get(null);
+            changes.Writer.TryWrite((strategy, version));
+        }
+        var builtOnRequest = responses.Builds.OnRequest;
+        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        lists.ListChanged += OnChanged;
+        try
+        {
+            for (var seen = 0; seen < 3; seen++)
+            {
+                var (strategy, version) = await changes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+                var deadline = DateTime.UtcNow.AddSeconds(5);
+                long built;
+                while ((built = VersionOf(responses.Peek(null)!.Json, strategy)) < version && DateTime.UtcNow < deadline) await Task.Delay(10);
+                Assert.True(built >= version, $"{strategy} changed to version {version}; 5 s later, with no request, the body still had {built}");
+                var answered = VersionOf(await http.GetByteArrayAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative)), strategy);
+                Assert.True(answered >= version, $"a request after the rebuild answered {strategy} version {answered}, older than {version}");
+            }
+        }
+        finally
+        {
+            lists.ListChanged -= OnChanged;
+        }
+        Assert.Equal(builtOnRequest, responses.Builds.OnRequest);
+
+        static long VersionOf(byte[] json, string strategy)
+        {
+            using var body = JsonDocument.Parse(json);
+            return body.RootElement.GetProperty("data").GetProperty("versions").GetProperty(strategy).GetInt64();
+        }
     }
 
     /// <summary>
