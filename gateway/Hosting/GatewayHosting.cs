@@ -126,6 +126,7 @@ public static class GatewayHosting
         AddHostedSingleton<Broadcaster>(services);
         services.AddPriceSocketUpgrade();
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<GatewayOptions>>((t, g) => t.UnsafePreferInlineScheduling = g.Value.InlineSocketScheduling);
+        AddHostedSingleton<SocketThreadSlice>(services);
         return services;
     }
 

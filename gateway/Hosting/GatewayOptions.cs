@@ -119,4 +119,14 @@ public sealed class GatewayOptions
     /// some requests stalled for up to 1.1 s (docs/architecture.md, REST latency).
     /// </summary>
     public bool InlineSocketScheduling { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="InlineSocketScheduling"/> on Linux 6.12 or later (EEVDF), the scheduler time
+    /// slice asked for the socket I/O threads (<c>sched_setattr</c>; no privilege needed). A thread
+    /// with a short slice gets the core soon after it wakes, so a request does not wait out the
+    /// slice of a thread-pool worker that runs a tick's grain work (1.4 ms by default on two
+    /// cores). Zero leaves the kernel's default. The kernel clamps it to 0.1–100 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:00.100")]
+    public TimeSpan SocketThreadSlice { get; set; } = TimeSpan.FromMilliseconds(0.1);
 }
