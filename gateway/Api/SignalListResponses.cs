@@ -17,9 +17,8 @@ namespace OrleansPrices.Gateway.Api;
 /// its body (a change whose rebuild is under way) is answered from the body it finds. So a request
 /// costs a lookup and a write whatever the ingest and the lists are doing, and answers at most one
 /// rebuild behind the lists and the book (the body carries the list versions, each row its epoch
-/// and seq). Built on the request, the list changes (one or two a second with 5,000 stocks) each
-/// cost the request that found them, and those that came meanwhile, a build of several
-/// milliseconds.
+/// and seq). Built on the request instead, each list change (one to three a tick with 5,000 stocks)
+/// cost the request that found it, and those that came meanwhile, a build of several milliseconds.
 /// </summary>
 public sealed partial class SignalListResponses : IPriceChangeListener, IDisposable
 {
@@ -37,7 +36,6 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
     private readonly ConcurrentDictionary<string, IStrategy?> _stale = new(StringComparer.Ordinal);
     private int _rebuilding;
     private long _builtOnRequest;
-    private long _builtInBackground;
 
     public SignalListResponses(SignalLists lists, StrategyCatalog strategies, PriceBook book, Broadcaster broadcaster, ILogger<SignalListResponses> logger)
     {
@@ -49,8 +47,8 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
         lists.ListChanged += OnListChanged;
     }
 
-    /// <summary>Bodies built by a request (the first of each filter) and in the background, for tests.</summary>
-    internal (long OnRequest, long InBackground) Builds => (Interlocked.Read(ref _builtOnRequest), Interlocked.Read(ref _builtInBackground));
+    /// <summary>Bodies built by a request (the first of each filter), for tests.</summary>
+    internal long BuiltOnRequest => Interlocked.Read(ref _builtOnRequest);
 
     /// <summary>The body a request for this filter would read now, without building or queueing anything (for tests).</summary>
     internal Body? Peek(IStrategy? only) => Volatile.Read(ref _cache).TryGetValue(only?.Name ?? "", out var cached) ? cached.Body : null;
@@ -113,7 +111,6 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
                 try
                 {
                     Store(key, Build(only));
-                    Interlocked.Increment(ref _builtInBackground);
                 }
                 catch (Exception ex)
                 {

@@ -147,7 +147,7 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
             responses.Get(null);
             changes.Writer.TryWrite((strategy, version));
         }
-        var builtOnRequest = responses.Builds.OnRequest;
+        var builtOnRequest = responses.BuiltOnRequest;
         using var http = new HttpClient { BaseAddress = fixture.Host.Http };
         lists.ListChanged += OnChanged;
         try
@@ -167,7 +167,7 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         {
             lists.ListChanged -= OnChanged;
         }
-        Assert.Equal(builtOnRequest, responses.Builds.OnRequest);
+        Assert.Equal(builtOnRequest, responses.BuiltOnRequest);
 
         static long VersionOf(byte[] json, string strategy)
         {
