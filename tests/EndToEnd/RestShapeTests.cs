@@ -2,10 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using OrleansPrices.Gateway.Api;
 using OrleansPrices.Gateway.Prices;
 using OrleansPrices.Grains;
+using OrleansPrices.Market.Simulation;
+using OrleansPrices.Market.Strategies;
 using OrleansPrices.Tests.Infrastructure;
 using Xunit;
 
@@ -136,40 +137,60 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         // rebuilt in the background: with no request at all, the body takes the new version, and a
         // request that comes while the rebuild is under way reads the body it finds (built on the
         // request, each change cost that request, and those that came meanwhile, several ms).
-        await SignalListWithRows();
-        var lists = fixture.Host.Get<SignalLists>();
-        var responses = fixture.Host.Get<SignalListResponses>();
-        var changes = Channel.CreateUnbounded<(string Strategy, long Version)>();
-        void OnChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+        // Its own gateway, whose market ticks once a minute: no price flush rebuilds the body
+        // meanwhile, and the test changes a list itself, through its grain, as a StockGrain does.
+        const string strategy = "volume_ratio";
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Market:Simulator:TickInterval"] = "00:01:00" });
+        using var http = new HttpClient { BaseAddress = host.Http };
+        var responses = host.Get<SignalListResponses>();
+        var lists = host.Get<SignalLists>();
+        var grain = host.Get<IGrainFactory>().GetGrain<ISignalListGrain>(strategy);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative))).StatusCode);
+        Assert.NotNull(responses.Peek(null));
+        var members = (await grain.GetList()).Entries.Select(e => e.TsCode).ToHashSet(StringComparer.Ordinal);
+        var code = StockUniverse.Curated.Select(s => s.Code.ToString()).First(c => !members.Contains(c));
+        var entry = new SignalEntry(code, "test", code[^2..], new Signal(strategy, Signal.Buy, "test", 3.5m, "test", DateTimeOffset.UtcNow));
+
+        async Task ChangeAndWaitForTheBody(Func<Task> change)
+        {
+            await change();
+            var version = (await grain.GetList()).Version;
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            long built;
+            while ((built = VersionOf(responses.Peek(null)!.Json)) < version && DateTime.UtcNow < deadline) await Task.Delay(10);
+            Assert.True(built >= version, $"{strategy} changed to version {version}; 5 s later, with no request, the body still had {built}");
+            var answered = VersionOf(await http.GetByteArrayAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative)));
+            Assert.True(answered >= version, $"a request after the rebuild answered {strategy} version {answered}, older than {version}");
+        }
+
+        // No request at all until the body has the change.
+        await ChangeAndWaitForTheBody(() => grain.Upsert(entry));
+        await ChangeAndWaitForTheBody(() => grain.Remove(code));
+
+        // A request while the rebuild is under way.
+        var builtOnRequest = responses.BuiltOnRequest;
+        var requestsDuringRebuild = 0;
+        void OnChanged(string changed, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
         {
             // Raised after the responses' own handler queued the rebuild: this request finds the list
             // newer than the body.
             responses.Get(null);
-            changes.Writer.TryWrite((strategy, version));
+            Interlocked.Increment(ref requestsDuringRebuild);
         }
-        var builtOnRequest = responses.BuiltOnRequest;
-        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
         lists.ListChanged += OnChanged;
         try
         {
-            for (var seen = 0; seen < 3; seen++)
-            {
-                var (strategy, version) = await changes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
-                var deadline = DateTime.UtcNow.AddSeconds(5);
-                long built;
-                while ((built = VersionOf(responses.Peek(null)!.Json, strategy)) < version && DateTime.UtcNow < deadline) await Task.Delay(10);
-                Assert.True(built >= version, $"{strategy} changed to version {version}; 5 s later, with no request, the body still had {built}");
-                var answered = VersionOf(await http.GetByteArrayAsync(new Uri("/api/stocks/signal/buy", UriKind.Relative)), strategy);
-                Assert.True(answered >= version, $"a request after the rebuild answered {strategy} version {answered}, older than {version}");
-            }
+            await ChangeAndWaitForTheBody(() => grain.Upsert(entry));
+            await ChangeAndWaitForTheBody(() => grain.Remove(code));
         }
         finally
         {
             lists.ListChanged -= OnChanged;
         }
+        Assert.True(requestsDuringRebuild >= 2, $"only {requestsDuringRebuild} list changes reached the gateway");
         Assert.Equal(builtOnRequest, responses.BuiltOnRequest);
 
-        static long VersionOf(byte[] json, string strategy)
+        static long VersionOf(byte[] json)
         {
             using var body = JsonDocument.Parse(json);
             return body.RootElement.GetProperty("data").GetProperty("versions").GetProperty(strategy).GetInt64();
