@@ -10,8 +10,9 @@ namespace OrleansPrices.Gateway.Hosting;
 /// requests' work. On one core shared with the grid, a request that woke one of them waited until
 /// the running worker's slice was used up: a few requests per tick over 2 ms. The threads are
 /// found by name in <c>/proc/self/task</c> once the server listens, and again on a timer for any
-/// the runtime starts later. Linux only; elsewhere, or on a kernel without custom slices, it logs
-/// once and does nothing.
+/// the runtime starts later. Linux on x64 or arm64 only; elsewhere, or where the threads cannot be
+/// listed or the call is refused, it logs once and stops. A kernel before 6.12 takes the call and
+/// leaves the slice as it was.
 /// </summary>
 public sealed partial class SocketThreadSlice(IOptions<GatewayOptions> options, TimeProvider time, ILogger<SocketThreadSlice> logger) : BackgroundService
 {
@@ -35,7 +36,16 @@ public sealed partial class SocketThreadSlice(IOptions<GatewayOptions> options, 
         using var timer = new PeriodicTimer(Rescan, time);
         do
         {
-            if (!Apply(number, slice)) return;
+            try
+            {
+                if (!Apply(number, slice)) return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                // A container without /proc, or no libc to call: the gateway runs on without it.
+                LogFailed(logger, ex.Message);
+                return;
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -110,6 +120,9 @@ public sealed partial class SocketThreadSlice(IOptions<GatewayOptions> options, 
 
     [LoggerMessage(EventId = 3903, Level = LogLevel.Warning, Message = "The kernel refused a scheduler slice for socket thread {Tid} (errno {Errno}); socket threads keep the default")]
     private static partial void LogRefused(ILogger logger, int tid, int errno);
+
+    [LoggerMessage(EventId = 3905, Level = LogLevel.Warning, Message = "Socket thread scheduler slices left at the default: {Error}")]
+    private static partial void LogFailed(ILogger logger, string error);
 
     [LoggerMessage(EventId = 3904, Level = LogLevel.Information, Message = "Socket thread scheduler slices need Linux on x64 or arm64 (here: {Architecture}); left at the default")]
     private static partial void LogUnsupported(ILogger logger, Architecture architecture);
