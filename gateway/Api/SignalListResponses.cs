@@ -66,7 +66,7 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
             if (!SameVersions(cached))
             {
                 _stale[key] = cached.Only;
-                RebuildInBackground();
+                StartRebuild();
             }
             return cached.Body;
         }
@@ -75,26 +75,23 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
     }
 
     /// <summary>A flush changed these stocks in the book: bodies listing one of them are rebuilt in the background.</summary>
-    public void OnChanged(IReadOnlyCollection<string> tsCodes)
-    {
-        foreach (var (key, cached) in Volatile.Read(ref _cache))
-        {
-            if (tsCodes.Any(cached.Codes.Contains)) _stale[key] = cached.Only;
-        }
-        RebuildInBackground();
-    }
+    public void OnChanged(IReadOnlyCollection<string> tsCodes) => RebuildInBackground(c => tsCodes.Any(c.Codes.Contains));
 
     /// <summary>A list changed: the bodies that include it (all strategies, and its own) are rebuilt in the background.</summary>
-    private void OnListChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version)
+    private void OnListChanged(string strategy, IReadOnlyList<SignalEntry> added, IReadOnlyList<string> removed, long version) =>
+        RebuildInBackground(c => c.Only is null || string.Equals(c.Only.Name, strategy, StringComparison.Ordinal));
+
+    /// <summary>Marks the cached bodies <paramref name="stale"/> picks, and starts a rebuild unless one is running (it takes them).</summary>
+    private void RebuildInBackground(Func<Cached, bool> stale)
     {
         foreach (var (key, cached) in Volatile.Read(ref _cache))
         {
-            if (cached.Only is null || string.Equals(cached.Only.Name, strategy, StringComparison.Ordinal)) _stale[key] = cached.Only;
+            if (stale(cached)) _stale[key] = cached.Only;
         }
-        RebuildInBackground();
+        StartRebuild();
     }
 
-    private void RebuildInBackground()
+    private void StartRebuild()
     {
         if (!_stale.IsEmpty && Interlocked.Exchange(ref _rebuilding, 1) == 0) _ = Task.Run(RebuildStale);
     }

@@ -103,14 +103,23 @@ public sealed partial class PriceSubscriptions(
     private long _loggedRepaired;
     private long _loggedRenewing;
 
+    /// <summary>A stock's claim for one kind of call: at most one in flight.</summary>
+    private sealed class Claim
+    {
+        private int _held;
+
+        /// <summary>False when the call is already in flight.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _held, 1, 0) == 0;
+
+        public void Release() => Volatile.Write(ref _held, 0);
+    }
+
     /// <summary>One followed stock: its stream subscription (none while subscribing fails) and when the stream last advanced the book.</summary>
     private sealed class Followed(string tsCode)
     {
         private readonly Lock _lock = new();
         private StreamSubscriptionHandle<PriceDelta>? _handle;
         private volatile bool _dropped;
-        private int _subscribing;
-        private int _probing;
 
         public string TsCode { get; } = tsCode;
 
@@ -126,12 +135,14 @@ public sealed partial class PriceSubscriptions(
         /// <summary>The lease the grain last granted, in <see cref="TimeSpan.Ticks"/> (0: none yet).</summary>
         public long LeaseTicks;
 
-        private int _renewing;
+        /// <summary>Held by the one (re)subscription in flight.</summary>
+        public Claim Subscribing { get; } = new();
 
-        /// <summary>Claims the stock for one lease renewal; false when one is in flight.</summary>
-        public bool TryBeginRenew() => Interlocked.CompareExchange(ref _renewing, 1, 0) == 0;
+        /// <summary>Held by the one grain probe in flight.</summary>
+        public Claim Probing { get; } = new();
 
-        public void EndRenew() => Volatile.Write(ref _renewing, 0);
+        /// <summary>Held by the one lease renewal in flight.</summary>
+        public Claim Renewing { get; } = new();
 
         public bool Dropped => _dropped;
 
@@ -142,16 +153,6 @@ public sealed partial class PriceSubscriptions(
                 lock (_lock) return _handle is not null && !_dropped;
             }
         }
-
-        /// <summary>Claims the stock for one (re)subscription; false when one is in flight.</summary>
-        public bool TryBeginSubscribe() => Interlocked.CompareExchange(ref _subscribing, 1, 0) == 0;
-
-        public void EndSubscribe() => Volatile.Write(ref _subscribing, 0);
-
-        /// <summary>Claims the stock for one grain probe; false when one is in flight.</summary>
-        public bool TryBeginProbe() => Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
-
-        public void EndProbe() => Volatile.Write(ref _probing, 0);
 
         /// <summary>Installs a new subscription; returns the one to drop (the old one, or the new one when the stock was dropped meanwhile).</summary>
         public StreamSubscriptionHandle<PriceDelta>? Install(StreamSubscriptionHandle<PriceDelta> handle)
@@ -279,7 +280,7 @@ public sealed partial class PriceSubscriptions(
     /// </summary>
     private async Task Subscribe(Followed f, bool byWatchdog)
     {
-        if (!f.TryBeginSubscribe()) return;
+        if (!f.Subscribing.TryTake()) return;
         try
         {
             f.LastAttempt = time.GetTimestamp();
@@ -301,7 +302,7 @@ public sealed partial class PriceSubscriptions(
         }
         finally
         {
-            f.EndSubscribe();
+            f.Subscribing.Release();
         }
     }
 
@@ -437,11 +438,11 @@ public sealed partial class PriceSubscriptions(
         }
         foreach (var f in quiet)
         {
-            if (f.TryBeginProbe()) _ = InSlot(_probeSlots, () => Probe(f), f.EndProbe, cancellationToken);
+            if (f.Probing.TryTake()) _ = InSlot(_probeSlots, () => Probe(f), f.Probing.Release, cancellationToken);
         }
         foreach (var f in due)
         {
-            if (f.TryBeginRenew()) _ = InSlot(_renewSlots, () => Renew(f), f.EndRenew, cancellationToken);
+            if (f.Renewing.TryTake()) _ = InSlot(_renewSlots, () => Renew(f), f.Renewing.Release, cancellationToken);
         }
         Interlocked.Increment(ref _rounds);
 
