@@ -392,9 +392,10 @@ def main():
     md.append(f"- .NET GC: `DOTNET_gcServer={m.get('DOTNET_gcServer', '?')}` (workstation GC, as the gateway's "
               f"csproj sets; DATAS applies to Server GC only), `DOTNET_GCgen0size={m.get('DOTNET_GCgen0size', '?')}`, "
               f"`DOTNET_GCDynamicAdaptationMode={m.get('DOTNET_GCDynamicAdaptationMode', '?')}`. Release builds. The gateway and "
-              "the fan-out host run without dynamic PGO and without tiered compilation (`TieredPGO=false`, "
-              "`TieredCompilation=false` in their csproj: the instrumented tier and the rejits after 30 calls fell inside "
-              "the measuring window); the other .NET peers keep the runtime default.")
+              "every .NET peer (the fan-out host, the brief's design, SignalR) run without dynamic PGO and without tiered "
+              "compilation (`TieredPGO=false`, `TieredCompilation=false` in each csproj): with tiering, a method called "
+              "once per broadcast reaches tier 1 only after 30 broadcasts, so at 1 msg/s the rejits fell inside the "
+              "measuring window and inflated CPU per message.")
     md.append("- Load client (`bench/loadclient`, C, epoll, non-blocking sockets, its own RFC 6455 client): "
               "opens the connections (200 handshakes in flight, source addresses 127.0.0.1–4 above 5,000 "
               "connections), waits the warm-up, then measures a window. Latency is receipt (CLOCK_REALTIME, read "
