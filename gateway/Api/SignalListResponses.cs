@@ -22,7 +22,31 @@ namespace OrleansPrices.Gateway.Api;
 /// </summary>
 public sealed partial class SignalListResponses : IPriceChangeListener, IDisposable
 {
-    public sealed record Body(byte[] Json, byte[] Gzip);
+    public sealed record Body(byte[] Json, byte[] Gzip)
+    {
+        /// <summary>The plain answer, made once per body rather than once per request.</summary>
+        internal IResult JsonAnswer { get; } = new JsonBytesResult(Json);
+
+        /// <summary>The gzip answer (the caller sets <c>Content-Encoding</c>).</summary>
+        internal IResult GzipAnswer { get; } = new JsonBytesResult(Gzip);
+    }
+
+    /// <summary>
+    /// A finished JSON body written as it is: status 200, its type and length, the bytes.
+    /// <c>TypedResults.Bytes</c> allocated a result, its precondition state and the typed request
+    /// and response headers on every request, for range and ETag handling this body never uses.
+    /// </summary>
+    private sealed class JsonBytesResult(byte[] bytes) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = bytes.Length;
+            return response.Body.WriteAsync(bytes).AsTask();
+        }
+    }
 
     /// <summary>One filter's body, the list versions it was built at and the stocks it lists.</summary>
     private sealed record Cached(IStrategy? Only, long[] Versions, HashSet<string> Codes, Body Body);
@@ -122,15 +146,16 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
 
     public void Dispose() => _lists.ListChanged -= OnListChanged;
 
-    private IEnumerable<IStrategy> Strategies(IStrategy? only) => only is null ? _strategies.All : [only];
+    private IReadOnlyList<IStrategy> Strategies(IStrategy? only) => only is null ? _strategies.All : [only];
 
+    /// <summary>On every request: by index, as a <c>foreach</c> over the list allocated an enumerator.</summary>
     private bool SameVersions(Cached cached)
     {
-        var i = 0;
-        foreach (var strategy in Strategies(cached.Only))
+        var strategies = Strategies(cached.Only);
+        for (var i = 0; i < strategies.Count; i++)
         {
-            var version = _lists.TryGet(strategy.Name, out var list) ? list.Version : -1;
-            if (cached.Versions[i++] != version) return false;
+            var version = _lists.TryGet(strategies[i].Name, out var list) ? list.Version : -1;
+            if (cached.Versions[i] != version) return false;
         }
         return true;
     }

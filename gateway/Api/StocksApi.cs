@@ -50,13 +50,38 @@ public static class StocksApi
         var body = responses.Get(only);
         var response = context.Response;
         response.Headers.Vary = "Accept-Encoding";
-        // Parsed with quality values: "gzip;q=0" refuses gzip.
-        if (context.Request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0))
+        if (AcceptsGzip(context.Request))
         {
             response.Headers.ContentEncoding = "gzip";
-            return TypedResults.Bytes(body.Gzip, "application/json; charset=utf-8");
+            return body.GzipAnswer;
         }
-        return TypedResults.Bytes(body.Json, "application/json; charset=utf-8");
+        return body.JsonAnswer;
+    }
+
+    /// <summary>
+    /// Whether the request accepts gzip. The headers clients send most (curl --compressed, Dart's
+    /// HttpClient, OkHttp, browsers) are known without a parse, which allocated a list and an
+    /// object per entry on every request; anything else is parsed with quality values ("gzip;q=0"
+    /// refuses gzip).
+    /// </summary>
+    internal static bool AcceptsGzip(HttpRequest request)
+    {
+        var values = request.Headers.AcceptEncoding;
+        if (values.Count == 0) return false;
+        if (values.Count == 1)
+        {
+            switch (values[0])
+            {
+                case "gzip":
+                case "gzip, deflate":
+                case "gzip, deflate, br":
+                case "gzip, deflate, br, zstd":
+                    return true;
+                case "identity":
+                    return false;
+            }
+        }
+        return request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0);
     }
 
     internal static SignalRow ToRow(SignalEntry e, PriceBook book)

@@ -78,6 +78,11 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         using var response = await zipped.SendAsync(request);
         Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
         var raw = await response.Content.ReadAsByteArrayAsync();
+        // The cached answer is written as it is: its type, its length (not chunked), and Vary for caches.
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.True(response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var length), "no Content-Length");
+        Assert.Equal(raw.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), length.ToString());
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
         using var gunzip = new System.IO.Compression.GZipStream(new MemoryStream(raw), System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gunzip);
         var unzipped = await reader.ReadToEndAsync();
@@ -89,6 +94,8 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
     [Theory]
     [InlineData("gzip;q=0")]
     [InlineData("br, identity")]
+    [InlineData("identity")]
+    [InlineData("gzip;q=0, deflate")]
     public async Task A_client_that_refuses_gzip_gets_plain_json(string acceptEncoding)
     {
         using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = fixture.Host.Http };
@@ -96,7 +103,26 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
         using var response = await http.SendAsync(request);
         Assert.Empty(response.Content.Headers.ContentEncoding);
-        Assert.StartsWith("{\"code\":200", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var raw = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.True(response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var length), "no Content-Length");
+        Assert.Equal(raw.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), length.ToString());
+        Assert.StartsWith("{\"code\":200", System.Text.Encoding.UTF8.GetString(raw), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("gzip, deflate, br")]
+    [InlineData("gzip, deflate, br, zstd")]
+    [InlineData("deflate, gzip;q=0.5")]
+    [InlineData("GZIP")]
+    public async Task A_client_that_accepts_gzip_gets_it(string acceptEncoding)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = fixture.Host.Http };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/stocks/signal/buy", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await http.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
     }
 
     [Fact]
