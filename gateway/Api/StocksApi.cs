@@ -59,10 +59,10 @@ public static class StocksApi
     }
 
     /// <summary>
-    /// Whether the request accepts gzip. The headers clients send most (curl --compressed, Dart's
-    /// HttpClient, OkHttp, browsers) are known without a parse, which allocated a list and an
-    /// object per entry on every request; anything else is parsed with quality values ("gzip;q=0"
-    /// refuses gzip).
+    /// Whether the request accepts gzip. The values clients send most are known without a parse,
+    /// which allocated a list and an object per entry on every request: "gzip" (Dart's HttpClient,
+    /// OkHttp), "gzip, deflate" (Python's requests), "gzip, deflate, br[, zstd]" (browsers).
+    /// Anything else is parsed with quality values ("gzip;q=0" refuses gzip).
     /// </summary>
     internal static bool AcceptsGzip(HttpRequest request)
     {
