@@ -25,18 +25,19 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
     public sealed record Body(byte[] Json, byte[] Gzip)
     {
         /// <summary>The plain answer, made once per body rather than once per request.</summary>
-        internal IResult JsonAnswer { get; } = new JsonBytesResult(Json);
+        internal IResult JsonAnswer { get; } = new JsonBytesResult(Json, contentEncoding: null);
 
-        /// <summary>The gzip answer (the caller sets <c>Content-Encoding</c>).</summary>
-        internal IResult GzipAnswer { get; } = new JsonBytesResult(Gzip);
+        /// <summary>The gzip answer.</summary>
+        internal IResult GzipAnswer { get; } = new JsonBytesResult(Gzip, "gzip");
     }
 
     /// <summary>
-    /// A finished JSON body written as it is: status 200, its type and length, the bytes.
+    /// A finished JSON body written as it is, with every header that belongs to it: status 200,
+    /// type, length, encoding, and <c>Vary: Accept-Encoding</c> (both answers depend on it).
     /// <c>TypedResults.Bytes</c> allocated a result, its precondition state and the typed request
     /// and response headers on every request, for range and ETag handling this body never uses.
     /// </summary>
-    private sealed class JsonBytesResult(byte[] bytes) : IResult
+    private sealed class JsonBytesResult(byte[] bytes, string? contentEncoding) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -44,6 +45,8 @@ public sealed partial class SignalListResponses : IPriceChangeListener, IDisposa
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
             response.ContentLength = bytes.Length;
+            response.Headers.Vary = "Accept-Encoding";
+            if (contentEncoding is not null) response.Headers.ContentEncoding = contentEncoding;
             return response.Body.WriteAsync(bytes).AsTask();
         }
     }

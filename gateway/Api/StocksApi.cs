@@ -48,14 +48,7 @@ public static class StocksApi
         }
 
         var body = responses.Get(only);
-        var response = context.Response;
-        response.Headers.Vary = "Accept-Encoding";
-        if (AcceptsGzip(context.Request))
-        {
-            response.Headers.ContentEncoding = "gzip";
-            return body.GzipAnswer;
-        }
-        return body.JsonAnswer;
+        return AcceptsGzip(context.Request) ? body.GzipAnswer : body.JsonAnswer;
     }
 
     /// <summary>

@@ -108,6 +108,7 @@ public sealed partial class RestShapeTests(GatewayFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
         using var response = await http.SendAsync(request);
         Assert.Equal(gzipped ? ["gzip"] : [], response.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
         var raw = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         Assert.True(response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var length), "no Content-Length");
