@@ -287,6 +287,24 @@ static void send_upgrade(conn_t *c) {
 
 static int64_t now_us_for_batch;
 
+/* Per published message (its ts): how many copies arrived and how late the first and the last
+ * were, so a bad window can be traced to the ticks that made it. Copies of one message arrive
+ * close together, so only the newest few entries are searched. */
+typedef struct { int64_t ts; uint64_t copies; int64_t first_us, last_us; } tick_t;
+static tick_t ticks[4096];
+static int nticks;
+
+static void record_tick(int64_t ts, int64_t lat) {
+    for (int i = nticks - 1; i >= 0 && i >= nticks - 16; i--) {
+        if (ticks[i].ts != ts) continue;
+        ticks[i].copies++;
+        if (lat < ticks[i].first_us) ticks[i].first_us = lat;
+        if (lat > ticks[i].last_us) ticks[i].last_us = lat;
+        return;
+    }
+    if (nticks < (int)(sizeof ticks / sizeof *ticks)) ticks[nticks++] = (tick_t){ts, 1, lat, lat};
+}
+
 static void handle_record(conn_t *c, const char *p, size_t n) {
     int64_t ts;
     if (opt.dump > 0) {
@@ -307,6 +325,7 @@ static void handle_record(conn_t *c, const char *p, size_t n) {
     if (lat < 0) { win.negative_lat++; lat = 0; }
     hist_record(&hist, (uint64_t)lat);
     hist_record(&slice_hist, (uint64_t)lat);
+    record_tick(ts, lat);
 }
 
 static void record_cb(void *ctx, const char *rec, size_t n) {
@@ -679,6 +698,7 @@ int main(int argc, char **argv) {
             hist_reset(&hist);
             hist_reset(&slice_hist);
             slices = 0;
+            nticks = 0;
             next_slice = now + 1.0;
             closed_at_measure = st.closed;
             m0 = sample_proc(opt.server_pid);
@@ -763,6 +783,12 @@ int main(int argc, char **argv) {
     fprintf(o, ",\"slices\":%d,\"p99_slice_median_us\":%llu,\"p99_slice_max_us\":%llu", slices,
             (unsigned long long)(slices ? slice_p99[slices / 2] : 0),
             (unsigned long long)(slices ? slice_p99[slices - 1] : 0));
+    fprintf(o, ",\"ticks\":[");
+    for (int i = 0; i < nticks; i++)
+        fprintf(o, "%s{\"ts\":%lld,\"copies\":%llu,\"first_us\":%lld,\"last_us\":%lld}", i ? "," : "",
+                (long long)ticks[i].ts, (unsigned long long)ticks[i].copies, (long long)ticks[i].first_us,
+                (long long)ticks[i].last_us);
+    fprintf(o, "]");
     if (opt.server_pid > 0) {
         long rss_delta = m1.rss_kib - base.rss_kib;
         fprintf(o, ",\"server_pid\":%d,\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f", opt.server_pid,
