@@ -115,13 +115,19 @@ public sealed partial class PriceSubscriptions(
     }
 
     /// <summary>One followed stock: its stream subscription (none while subscribing fails) and when the stream last advanced the book.</summary>
-    private sealed class Followed(string tsCode)
+    private sealed class Followed(string tsCode, IStockGrain grain)
     {
         private readonly Lock _lock = new();
         private StreamSubscriptionHandle<PriceDelta>? _handle;
         private volatile bool _dropped;
 
         public string TsCode { get; } = tsCode;
+
+        /// <summary>
+        /// The stock's grain, resolved once: <c>GetGrain</c> formats and parses the interface's type
+        /// name on every call, and each renewal (every third of a lease) would pay for it.
+        /// </summary>
+        public IStockGrain Grain { get; } = grain;
 
         /// <summary>When a delta from the stream last advanced the book (0: never).</summary>
         public long LastDelivery;
@@ -254,7 +260,7 @@ public sealed partial class PriceSubscriptions(
             {
                 if (_followed.ContainsKey(code)) continue;
                 // Attempted now: the watchdog leaves the first subscription to this call.
-                var f = new Followed(code) { LastAttempt = time.GetTimestamp() };
+                var f = new Followed(code, cluster.GetGrain<IStockGrain>(code)) { LastAttempt = time.GetTimestamp() };
                 _followed[code] = f;
                 added.Add(f);
             }
@@ -310,7 +316,7 @@ public sealed partial class PriceSubscriptions(
     private async Task<StockHead> FollowGrain(Followed f)
     {
         var asked = time.GetTimestamp();
-        var head = await Bounded(cluster.GetGrain<IStockGrain>(f.TsCode).Follow(_options.FollowLease));
+        var head = await Bounded(f.Grain.Follow(_options.FollowLease));
         Volatile.Write(ref f.LeaseTicks, (head.Lease ?? _options.FollowLease).Ticks);
         Volatile.Write(ref f.LastFollow, asked);
         return head;

@@ -39,6 +39,8 @@ public sealed partial class StockGrain(
     private IAsyncStream<PriceDelta> _stream = null!;
     private DeltaHistory? _history;
     private StockInfo? _info;
+    /// <summary><see cref="StockInfo.TsCode"/> of <see cref="_info"/>, kept: the property formats a new string on every read.</summary>
+    private string _tsCode = "";
     /// <summary>
     /// The trading day of the last applied quote while <see cref="StockState.Today"/> lags it: today's
     /// bar follows from the last quote, and is built only when read (a snapshot, a state write, a day
@@ -61,6 +63,7 @@ public sealed partial class StockGrain(
     {
         var tsCode = this.GetPrimaryKeyString();
         _info = TsCode.TryParse(tsCode, out var code) ? new StockInfo(code, tsCode) : null;
+        _tsCode = _info?.TsCode ?? tsCode;
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<PriceDelta>(StreamNames.Prices(tsCode));
 
         var s = state.State;
@@ -109,7 +112,7 @@ public sealed partial class StockGrain(
     public async Task<long?> ApplyQuote(Quote quote)
     {
         var s = state.State;
-        if (_info is null || !string.Equals(quote.TsCode, _info.TsCode, StringComparison.Ordinal))
+        if (_info is null || !string.Equals(quote.TsCode, _tsCode, StringComparison.Ordinal))
         {
             LogRejected(logger, this.GetPrimaryKeyString(), quote.TsCode);
             return null;

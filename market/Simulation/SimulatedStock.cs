@@ -45,6 +45,7 @@ internal sealed class SimulatedStock
     public SimulatedStock(StockInfo info, int seed, bool suspended, PriceLimitRules rules, SimulatorOptions options)
     {
         Info = info;
+        _tsCode = info.TsCode;
         Suspended = suspended;
         _rules = rules;
         _options = options;
@@ -69,6 +70,9 @@ internal sealed class SimulatedStock
     }
 
     public StockInfo Info { get; }
+
+    /// <summary><see cref="StockInfo.TsCode"/>, kept: the property formats a new string on every read, once per quote here.</summary>
+    private readonly string _tsCode;
 
     /// <summary>Suspended for the feed's lifetime: price = previous close, no volume, no moves, no new bars.</summary>
     public bool Suspended { get; }
@@ -249,7 +253,7 @@ internal sealed class SimulatedStock
     public Quote CurrentQuote() =>
         new()
         {
-            TsCode = Info.TsCode,
+            TsCode = _tsCode,
             Name = Info.Name,
             Price = Price,
             PreClose = PreClose,

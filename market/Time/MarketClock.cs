@@ -29,6 +29,15 @@ public sealed class MarketClock
     private readonly bool _alwaysOpen;
 
     /// <summary>
+    /// The last status computed, for its minute and calendar: a status depends on nothing finer
+    /// than the minute (every boundary of the day is on one), and every StockGrain asks on every
+    /// quote, 5,000 new objects a tick otherwise.
+    /// </summary>
+    private volatile Computed? _last;
+
+    private sealed record Computed(long Minute, DateOnly[] Listed, MarketStatus Status);
+
+    /// <summary>
     /// A clock over <paramref name="calendar"/>. When <see cref="MarketClockOptions.ExtraTradingDaysFile"/>
     /// is set, loads it into the calendar now.
     /// </summary>
@@ -72,6 +81,17 @@ public sealed class MarketClock
     /// </para>
     /// </summary>
     public MarketStatus At(DateTimeOffset instant)
+    {
+        // Shanghai's offset is whole hours, so UTC minutes are its minutes.
+        var minute = instant.UtcTicks / TimeSpan.TicksPerMinute;
+        var listed = Calendar.Listed;
+        if (_last is { } last && last.Minute == minute && ReferenceEquals(last.Listed, listed)) return last.Status;
+        var status = Compute(instant);
+        _last = new Computed(minute, listed, status);
+        return status;
+    }
+
+    private MarketStatus Compute(DateTimeOffset instant)
     {
         var local = ToShanghai(instant);
         var date = DateOnly.FromDateTime(local.DateTime);

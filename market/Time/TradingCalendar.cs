@@ -47,6 +47,9 @@ public sealed class TradingCalendar
         return new TradingCalendar(ParseDays(stream, $"embedded resource {EmbeddedResourceName}"), logger);
     }
 
+    /// <summary>The listed days as they stand: a new array after every addition, so its identity tells whether the calendar changed.</summary>
+    internal DateOnly[] Listed => _days;
+
     /// <summary>The earliest listed trading day.</summary>
     public DateOnly FirstListedDay => _days[0];
 

@@ -150,6 +150,31 @@ public sealed class MarketClockTests
     }
 
     [Fact]
+    public void A_status_is_computed_once_a_minute_and_again_when_the_calendar_changes()
+    {
+        var calendar = TradingCalendar.LoadEmbedded();
+        var holiday = new DateOnly(2026, 10, 1);
+        var (clock, time) = Clock(At(holiday, 10, 0), calendar: calendar);
+
+        var first = clock.Now();
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Same(first, clock.Now());
+        Assert.Equal(MarketPhase.Closed, first.Phase);
+
+        // The exchanges add the day (here: the test does): the same minute now trades.
+        calendar.AddTradingDays([holiday]);
+        var added = clock.Now();
+        Assert.Equal(MarketPhase.Continuous, added.Phase);
+        Assert.Equal(holiday, added.TradingDay);
+        Assert.Equal(30, added.MinutesTraded);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(31, clock.Now().MinutesTraded);
+        // An instant in an earlier minute is not answered from the later one.
+        Assert.Equal(MarketPhase.OpeningAuction, clock.At(At(holiday, 9, 29, 59)).Phase);
+    }
+
+    [Fact]
     public void Minutes_traded_rise_by_one_per_continuous_minute_and_never_exceed_240()
     {
         var (clock, time) = Clock(At(Tuesday, 0, 0));
