@@ -381,8 +381,8 @@ def main():
         md.append("## Where a message's latency goes (1s-10k)\n")
         md.append("For every message a server published (one `ts`), the load client keeps when its first and its "
                   "last copy arrived. The first copy is the time from the `ts` stamp to the first send: nearly "
-                  "nothing for the peers, which stamp just before they send; for the gateway the coalescing "
-                  "window (`Gateway:CoalesceWindow`, 10 ms, held a half window more after the last change, so a "
+                  "nothing for uWebSockets.js and Node ws, which stamp just before they send; for the gateway the "
+                  "coalescing window (`Gateway:CoalesceWindow`, 10 ms, held a half window more after the last change, so a "
                   "tick's deltas leave in one message), and through the grains also the stream hop (`ts` is the "
                   "grain's publish time: queue, pulling agent every 10 ms, delivery). From the first copy to the "
                   "last is the burst of sends to every client, which the p99 mostly measures. Only messages that "

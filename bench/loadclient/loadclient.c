@@ -289,7 +289,8 @@ static int64_t now_us_for_batch;
 
 /* Per published message (its ts): how many copies arrived and how late the first and the last
  * were, so a bad window can be traced to the ticks that made it. Copies of one message arrive
- * close together, so only the newest few entries are searched. */
+ * close together, so only the newest 16 entries are searched: a server so far behind that one
+ * message's copies straddle more than 16 others gets a second entry for it. */
 typedef struct { int64_t ts; uint64_t copies; int64_t first_us, last_us; } tick_t;
 static tick_t ticks[4096];
 static int nticks;
