@@ -97,6 +97,7 @@ public sealed class SubscriptionTests(GatewayFixture fixture, ITestOutputHelper 
     [Fact]
     public async Task A_list_subscription_gets_the_list_then_its_prices()
     {
+        await Host.WaitForListMembers("volume_ratio");
         await using var ws = await TestSocket.ConnectAsync(Host.WebSocket);
         await ws.Next("connected");
         await ws.SendText("{\"type\":\"subscribe\",\"list\":\"buy\",\"strategy\":\"volume_ratio\"}");
