@@ -101,6 +101,7 @@ public sealed class SignalPageTests(BrowserFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Page_renders_the_rows_of_the_REST_signal_list()
     {
+        await fixture.Host.WaitForListMembers();
         var started = Stopwatch.StartNew();
         await using var context = await NewContextAsync();
         var (page, pageErrors) = await NewPageAsync(context);

@@ -22,6 +22,7 @@ public sealed class BriefClientTests(GatewayFixture fixture) : IClassFixture<Gat
     [Fact]
     public async Task A_brief_client_sees_listed_prices_change_after_loading_the_list()
     {
+        await Host.WaitForListMembers();
         using var http = Http();
         var list = await http.GetFromJsonAsync<JsonElement>("/api/stocks/signal/buy");
         Assert.Equal(200, list.GetProperty("code").GetInt32());

@@ -96,22 +96,23 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until <paramref name="strategy"/>'s buy list has members. The test market runs on the
-    /// wall clock in always-open mode, and the volume-ratio strategy admits no stock in a session's
-    /// first 5 minutes (as at a real open): outside Shanghai trading hours the simulated session
-    /// restarts every 4 hours (00:00, 04:00, … Shanghai time), and on a trading day it opens at
-    /// 9:30. A test started then would find the list empty for up to 5 minutes.
+    /// Waits until <paramref name="strategy"/>'s buy list (every strategy's, when null) has
+    /// members. The test market runs on the wall clock in always-open mode, and the volume-ratio
+    /// strategy admits no stock in a session's first 5 minutes (as at a real open): outside
+    /// Shanghai trading hours the simulated session restarts every 4 hours (00:00, 04:00, …
+    /// Shanghai time), and on a trading day it opens at 9:30. A test started then would find that
+    /// list empty for up to 5 minutes, and the union too whenever no stock crosses its averages.
     /// </summary>
-    public async Task WaitForListMembers(string strategy)
+    public async Task WaitForListMembers(string? strategy = null)
     {
         using var http = new HttpClient { BaseAddress = Http };
         var deadline = DateTime.UtcNow.AddMinutes(6);
         while (true)
         {
             using var body = System.Text.Json.JsonDocument.Parse(
-                await http.GetStringAsync(new Uri($"/api/stocks/signal/buy?strategy={strategy}", UriKind.Relative)));
+                await http.GetStringAsync(new Uri(strategy is null ? "/api/stocks/signal/buy" : $"/api/stocks/signal/buy?strategy={strategy}", UriKind.Relative)));
             if (body.RootElement.GetProperty("data").GetProperty("count").GetInt32() > 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the {strategy} list stayed empty for 6 minutes");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the {strategy ?? "buy"} list stayed empty for 6 minutes");
             await Task.Delay(500);
         }
     }
