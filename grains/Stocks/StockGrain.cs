@@ -39,7 +39,10 @@ public sealed partial class StockGrain(
     private IAsyncStream<PriceDelta> _stream = null!;
     private DeltaHistory? _history;
     private StockInfo? _info;
-    /// <summary><see cref="StockInfo.TsCode"/> of <see cref="_info"/>, kept: the property formats a new string on every read.</summary>
+    /// <summary>
+    /// The stock's code as every use here needs it: <see cref="StockInfo.TsCode"/> of <see cref="_info"/>
+    /// (the grain's key when it is not a code), kept because the property formats a new string on every read.
+    /// </summary>
     private string _tsCode = "";
     /// <summary>
     /// The trading day of the last applied quote while <see cref="StockState.Today"/> lags it: today's
@@ -100,12 +103,12 @@ public sealed partial class StockGrain(
             state.State.Clean = true;
             SyncToday(state.State);
             await state.WriteStateAsync(cancellationToken);
-            trendCache.Write(_info?.TsCode ?? this.GetPrimaryKeyString(), state.State.History, state.State.Today);
+            trendCache.Write(_tsCode, state.State.History, state.State.Today);
         }
         catch (Exception ex)
         {
             // Storage went first (e.g. a silo stopping): the next activation starts a new epoch.
-            LogFinalWriteFailed(logger, _info?.TsCode ?? "", ex.Message);
+            LogFinalWriteFailed(logger, _tsCode, ex.Message);
         }
     }
 
@@ -228,13 +231,13 @@ public sealed partial class StockGrain(
             if (signal is not null && !active)
             {
                 s.ActiveSignals.Add(strategy.Name);
-                var entry = new SignalEntry(info.TsCode, quote.Name, info.Code.Exchange.ToString(), signal);
+                var entry = new SignalEntry(_tsCode, quote.Name, info.Code.Exchange.ToString(), signal);
                 await GrainFactory.GetGrain<ISignalListGrain>(strategy.Name).Upsert(entry);
             }
             else if (signal is null && active)
             {
                 s.ActiveSignals.Remove(strategy.Name);
-                await GrainFactory.GetGrain<ISignalListGrain>(strategy.Name).Remove(info.TsCode);
+                await GrainFactory.GetGrain<ISignalListGrain>(strategy.Name).Remove(_tsCode);
             }
         }
     }
@@ -252,11 +255,11 @@ public sealed partial class StockGrain(
         }
         catch (Exception ex) when (ex is not Orleans.Storage.InconsistentStateException)
         {
-            LogWriteFailed(logger, _info?.TsCode ?? "", ex.Message);
+            LogWriteFailed(logger, _tsCode, ex.Message);
             return;
         }
         _dirty = false;
-        trendCache.Write(_info!.TsCode, state.State.History, state.State.Today);
+        trendCache.Write(_tsCode, state.State.History, state.State.Today);
     }
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "StockGrain {GrainKey} could not write its state on deactivation: {Error}")]
